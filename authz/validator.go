@@ -1,0 +1,442 @@
+package authz
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/jwtguard/jwtguard/keystore"
+)
+
+// Validator checks bearer access tokens from a set of trusted issuers. It is
+// safe for concurrent use; create one per process (or per set of issuers)
+// and share it. Close it to stop its background refresh.
+type Validator struct {
+	table   atomic.Pointer[issuerTable]
+	tableMu sync.Mutex
+
+	store        keystore.Store
+	client       *http.Client
+	now          func() time.Time
+	maxTokenSize int
+	keyOpts      KeyOptions
+	noBackground bool
+
+	validateHooks []func(ValidateFunc) ValidateFunc
+	fetchHooks    []func(FetchFunc) FetchFunc
+	validate      ValidateFunc
+
+	sf             singleflight.Group
+	storeDownUntil atomic.Int64
+	bgCtx          context.Context
+	cancel         context.CancelFunc
+	wg             sync.WaitGroup
+	closed         atomic.Bool
+}
+
+// issuerTable maps every accepted iss value to its issuer. It is replaced
+// whole when issuers change, so readers never lock.
+type issuerTable struct {
+	byIss      map[string]*issuerState
+	byStoreKey map[string]*issuerState
+	all        []*issuerState
+}
+
+// New returns a Validator for the given issuers. It checks the configuration
+// and fails on anything unsafe or inconsistent (no audience, an HMAC
+// algorithm, plain-http key URLs to non-loopback hosts, two issuers sharing
+// an iss value). Unless WithoutBackground is given, it starts fetching every
+// issuer's keys in the background and refreshes them before they expire;
+// it does not wait for them (see Warm).
+func New(issuers []Issuer, opts ...Option) (*Validator, error) {
+	v := &Validator{now: time.Now, maxTokenSize: DefaultMaxTokenSize}
+	for _, o := range opts {
+		o(v)
+	}
+	v.keyOpts = v.keyOpts.withDefaults()
+	if v.client == nil {
+		v.client = defaultHTTPClient()
+	}
+	if v.store == nil {
+		v.store = noStore{}
+	}
+	if v.maxTokenSize <= 0 {
+		return nil, errors.New("authz: WithMaxTokenSize must be positive")
+	}
+	t := &issuerTable{byIss: map[string]*issuerState{}, byStoreKey: map[string]*issuerState{}}
+	for _, is := range issuers {
+		if err := t.add(is); err != nil {
+			return nil, err
+		}
+	}
+	v.table.Store(t)
+
+	v.validate = v.validateToken
+	for i := len(v.validateHooks) - 1; i >= 0; i-- {
+		v.validate = v.validateHooks[i](v.validate)
+	}
+	v.bgCtx, v.cancel = context.WithCancel(context.Background())
+	if !v.noBackground {
+		v.wg.Add(1)
+		go v.background()
+	}
+	return v, nil
+}
+
+func (t *issuerTable) add(is Issuer) error {
+	cfg, err := is.compile()
+	if err != nil {
+		return err
+	}
+	st := newIssuerState(cfg)
+	for _, iss := range cfg.issuers() {
+		if iss == "" {
+			return fmt.Errorf("authz: issuer %q: empty alias", cfg.Name)
+		}
+		if other, dup := t.byIss[iss]; dup {
+			return fmt.Errorf("authz: issuer %q: iss %q is already served by issuer %q", cfg.Name, iss, other.cfg.Name)
+		}
+		t.byIss[iss] = st
+	}
+	t.byStoreKey[st.storeKey] = st
+	t.all = append(t.all, st)
+	return nil
+}
+
+func (t *issuerTable) clone() *issuerTable {
+	n := &issuerTable{byIss: make(map[string]*issuerState, len(t.byIss)), byStoreKey: make(map[string]*issuerState, len(t.byStoreKey))}
+	for k, v := range t.byIss {
+		n.byIss[k] = v
+	}
+	for k, v := range t.byStoreKey {
+		n.byStoreKey[k] = v
+	}
+	n.all = append([]*issuerState(nil), t.all...)
+	return n
+}
+
+// AddIssuer adds an issuer at run time. Requests in flight are not
+// disturbed; the new issuer's keys are fetched in the background.
+func (v *Validator) AddIssuer(is Issuer) error {
+	v.tableMu.Lock()
+	defer v.tableMu.Unlock()
+	t := v.table.Load().clone()
+	if err := t.add(is); err != nil {
+		return err
+	}
+	v.table.Store(t)
+	if !v.noBackground {
+		v.refreshAsync(t.all[len(t.all)-1], "load")
+	}
+	return nil
+}
+
+// RemoveIssuer removes the issuer whose URL is url. Tokens of that issuer
+// are rejected (ErrUnknownIssuer) from the moment it returns. It reports
+// whether such an issuer was configured.
+func (v *Validator) RemoveIssuer(url string) bool {
+	v.tableMu.Lock()
+	defer v.tableMu.Unlock()
+	old := v.table.Load()
+	st, ok := old.byIss[url]
+	if !ok || st.cfg.URL != url {
+		return false
+	}
+	t := &issuerTable{byIss: map[string]*issuerState{}, byStoreKey: map[string]*issuerState{}}
+	for _, s := range old.all {
+		if s == st {
+			continue
+		}
+		for _, iss := range s.cfg.issuers() {
+			t.byIss[iss] = s
+		}
+		t.byStoreKey[s.storeKey] = s
+		t.all = append(t.all, s)
+	}
+	st.removed.Store(true)
+	v.table.Store(t)
+	return true
+}
+
+// Close stops the background refresh and waits for it. Validate keeps
+// working after Close with the keys it has, fetching on demand.
+func (v *Validator) Close() error {
+	if v.closed.CompareAndSwap(false, true) {
+		v.cancel()
+		v.wg.Wait()
+	}
+	return nil
+}
+
+// Validate checks token and returns its claims, or a *ValidationError that
+// matches one of the package's sentinels. In order:
+//
+//  1. size cap and compact JWS form (three base64url parts, JSON objects);
+//  2. header: alg is an asymmetric algorithm, no unknown crit;
+//  3. iss selects the one configured issuer it names (unverified peek);
+//  4. that issuer's algorithm list and typ; exp (required), nbf, iat with
+//     leeway; aud any-of — cheap checks before any key work;
+//  5. the key for kid from that issuer's keys only, refreshing once (per
+//     cooldown) when the kid is unknown, bounded by ctx;
+//  6. the signature; then the issuer's own Check.
+//
+// Header parameters jku, x5u, jwk and x5c are never used to find a key and
+// never fetched. When the issuer's keys cannot be had, the error matches
+// ErrKeysUnavailable (answer 503), not ErrInvalidToken.
+func (v *Validator) Validate(ctx context.Context, token string) (*Claims, error) {
+	return v.validate(ctx, token)
+}
+
+var b64 = base64.RawURLEncoding.Strict()
+
+// header holds the JOSE header fields jwtguard reads.
+type header struct {
+	Alg  *string         `json:"alg"`
+	Kid  *string         `json:"kid"`
+	Typ  *string         `json:"typ"`
+	Crit json.RawMessage `json:"crit"`
+}
+
+func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, error) {
+	if token == "" {
+		return nil, newErr(ErrMissingToken, ReasonMissing)
+	}
+	if len(token) > v.maxTokenSize {
+		return nil, newErr(ErrMalformed, ReasonTooLarge)
+	}
+	h64, rest, ok1 := strings.Cut(token, ".")
+	p64, s64, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || strings.IndexByte(s64, '.') >= 0 || h64 == "" || p64 == "" || s64 == "" {
+		return nil, newErr(ErrMalformed, ReasonMalformed)
+	}
+
+	// 1–2. Header.
+	hb, err := b64.DecodeString(h64)
+	if err != nil || !isObject(hb) {
+		return nil, newErr(ErrMalformed, ReasonMalformed)
+	}
+	var h header
+	if err := json.Unmarshal(hb, &h); err != nil {
+		return nil, newErr(ErrMalformed, ReasonMalformed)
+	}
+	if h.Alg == nil {
+		return nil, newErr(ErrMalformed, ReasonMalformed)
+	}
+	alg := *h.Alg
+	var kid, typ string
+	if h.Kid != nil {
+		kid = *h.Kid
+	}
+	if h.Typ != nil {
+		typ = *h.Typ
+	}
+	fail := func(sentinel error, reason Reason, issuer string, cause error) (*Claims, error) {
+		return nil, &ValidationError{Err: sentinel, Reason: reason, Issuer: issuer, KeyID: kid, Algorithm: sanitizeForLog(alg), Cause: cause}
+	}
+	if !supportedAlg(alg) {
+		return fail(ErrAlgorithm, ReasonAlgorithm, "", nil)
+	}
+	if h.Crit != nil {
+		// jwtguard implements no JWS extension, so every listed one is
+		// unknown (RFC 7515 §4.1.11); an empty or malformed list is
+		// invalid too.
+		return fail(ErrCritical, ReasonCritical, "", nil)
+	}
+
+	// 3. Payload and issuer.
+	pb, err := b64.DecodeString(p64)
+	if err != nil || !isObject(pb) {
+		return fail(ErrMalformed, ReasonMalformed, "", nil)
+	}
+	var rc rawClaims
+	if err := json.Unmarshal(pb, &rc); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return fail(ErrMalformed, ReasonMalformed, "", nil)
+		}
+		return fail(ErrClaims, ReasonClaims, "", claimCause(err))
+	}
+	if rc.Iss == nil {
+		return fail(ErrUnknownIssuer, ReasonUnknownIssuer, "", errors.New("iss claim missing"))
+	}
+	st := v.table.Load().byIss[*rc.Iss]
+	if st == nil {
+		return fail(ErrUnknownIssuer, ReasonUnknownIssuer, "", nil)
+	}
+	cfg := st.cfg
+	iss := cfg.URL
+
+	// 4. Cheap checks.
+	if !cfg.algs[alg] {
+		return fail(ErrAlgorithm, ReasonAlgorithm, iss, nil)
+	}
+	if len(cfg.types) > 0 && !containsString(cfg.types, normalizeType(typ)) {
+		return fail(ErrType, ReasonType, iss, nil)
+	}
+	now := v.now()
+	if rc.Exp == nil {
+		return fail(ErrClaims, ReasonMissingExp, iss, errors.New("exp claim missing"))
+	}
+	if !now.Before(rc.Exp.t.Add(cfg.leeway)) {
+		return fail(ErrExpired, ReasonExpired, iss, nil)
+	}
+	if rc.Nbf != nil && rc.Nbf.t.After(now.Add(cfg.leeway)) {
+		return fail(ErrNotYetValid, ReasonNotYetValid, iss, nil)
+	}
+	if rc.Iat != nil && rc.Iat.t.After(now.Add(cfg.leeway)) {
+		return fail(ErrNotYetValid, ReasonIssuedInFuture, iss, nil)
+	}
+	if !cfg.InsecureSkipAudience && !audienceOK(rc.Aud.list, cfg.Audiences) {
+		return fail(ErrAudience, ReasonAudience, iss, nil)
+	}
+
+	// 5. Key, from this issuer only.
+	ks, err := v.keysFor(ctx, st)
+	if err != nil {
+		return fail(ErrKeysUnavailable, ReasonKeysUnavailable, iss, err)
+	}
+	key := ks.find(kid, alg)
+	if key == nil {
+		lookupKid := kid
+		if lookupKid == "" {
+			lookupKid = "\x00" // no kid: never matches a key ID
+		}
+		if st.isUnknownKid(lookupKid, now) {
+			return fail(ErrUnknownKey, ReasonUnknownKey, iss, nil)
+		}
+		ks2, err := v.refreshWait(ctx, st, "unknown_kid", lookupKid)
+		if ks2 != nil {
+			key = ks2.find(kid, alg)
+		}
+		if key == nil {
+			if ctx.Err() == nil {
+				st.rememberUnknownKid(lookupKid, now.Add(v.keyOpts.UnknownKeyTTL))
+			}
+			_ = err // the cause of a failed refresh is not the caller's concern: the kid is unknown
+			return fail(ErrUnknownKey, ReasonUnknownKey, iss, nil)
+		}
+	}
+
+	// 6. Signature.
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(alg)})
+	if err != nil {
+		return fail(ErrMalformed, ReasonMalformed, iss, nil)
+	}
+	signed, err := jws.Verify(key.pub)
+	if err != nil {
+		return fail(ErrSignature, ReasonSignature, iss, nil)
+	}
+	if !bytes.Equal(signed, pb) { // cannot differ; belt and braces
+		return fail(ErrSignature, ReasonSignature, iss, nil)
+	}
+
+	c := &Claims{
+		Issuer:     *rc.Iss,
+		Audience:   rc.Aud.list,
+		ExpiresAt:  rc.Exp.t,
+		IssuerName: cfg.Name,
+		KeyID:      kid,
+		Algorithm:  alg,
+		Type:       typ,
+		raw:        pb,
+	}
+	if rc.Sub != nil {
+		c.Subject = *rc.Sub
+	}
+	if rc.Nbf != nil {
+		c.NotBefore = rc.Nbf.t
+	}
+	if rc.Iat != nil {
+		c.IssuedAt = rc.Iat.t
+	}
+	if rc.Jti != nil {
+		c.ID = *rc.Jti
+	}
+	switch {
+	case rc.ClientID != nil:
+		c.ClientID = *rc.ClientID
+	case rc.Azp != nil:
+		c.ClientID = *rc.Azp
+	}
+	if err := c.collectScopes(&rc, cfg.scopeClaims); err != nil {
+		return fail(ErrClaims, ReasonClaims, iss, err)
+	}
+	if cfg.Check != nil {
+		if err := cfg.Check(c); err != nil {
+			return fail(ErrClaims, ReasonClaims, iss, err)
+		}
+	}
+	return c, nil
+}
+
+// claimCause reduces a JSON decoding error to the claim's name, so no claim
+// value reaches an error message.
+func claimCause(err error) error {
+	var ute *json.UnmarshalTypeError
+	if errors.As(err, &ute) && ute.Field != "" {
+		return &claimError{name: ute.Field}
+	}
+	var ce *claimError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	if errors.Is(err, errClaimType) {
+		return errors.New("a time claim (exp, nbf or iat) is not a number")
+	}
+	return errors.New("claims do not have the expected types")
+}
+
+func isObject(b []byte) bool {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '{':
+			return true
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+func audienceOK(have, want []string) bool {
+	for _, h := range have {
+		for _, w := range want {
+			if h == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func containsString(list []string, s string) bool {
+	for _, l := range list {
+		if l == s {
+			return true
+		}
+	}
+	return false
+}
+
+// noStore is the store used when none is configured: the parsed keys in
+// process are the only cache.
+type noStore struct{}
+
+func (noStore) Get(context.Context, string) ([]byte, error) { return nil, keystore.ErrNotFound }
+func (noStore) Put(context.Context, string, []byte, time.Duration) error {
+	return nil
+}
+func (noStore) Delete(context.Context, string) error { return nil }

@@ -1,0 +1,48 @@
+// Package redis provides a keystore.Store backed by Redis, so that a fleet of
+// replicas shares one copy of each issuer's keys, lets one replica fetch at a
+// time, and hears at once when another replica stored a new document.
+//
+// A Store wraps a go-redis (github.com/redis/go-redis/v9) UniversalClient
+// that the caller creates, owns and closes: the *Client of NewClient for a
+// standalone server, the *Client of NewFailoverClient for Sentinel, or the
+// *ClusterClient of NewClusterClient for Redis Cluster. Every operation touches one key, so all three work the same way.
+// Besides keystore.Store it implements keystore.Locker, keystore.Notifier and
+// keystore.Pinger.
+//
+// # Key layout
+//
+// With the default prefix "jwtguard:" (see WithPrefix), a Store uses:
+//
+//	jwtguard:doc:<key>    string  a document, as written by Put; PX sets its ttl
+//	jwtguard:lock:<key>   string  a lock: a random token, SET NX PX by TryLock
+//	jwtguard:changed      channel announcements: PUBLISH with <key> as the message
+//
+// <key> is the keystore key as is, byte for byte. The channel name is the
+// prefix followed by "changed" unless WithChannel sets another. Values and
+// tokens are plain strings, so the layout can be inspected with redis-cli.
+// A lock is released by a Lua script that deletes the lock key only if it
+// still holds the caller's token; the script touches that one key, so it runs
+// on Redis Cluster too. Announcements use plain PUBLISH and SUBSCRIBE, which
+// Redis Cluster forwards to every node.
+//
+// # Timeouts and failures
+//
+// Every call to Redis is bounded both by the caller's ctx and by the
+// operation timeout (WithTimeout, 500ms by default), whichever ends first, so
+// a Redis that is down or hung costs a request at most the timeout. Construct
+// the client with ContextTimeoutEnabled set, so that go-redis applies these
+// deadlines to the connection itself; otherwise the Store still returns on
+// time, but leaves the call to finish in the background within the client's
+// own ReadTimeout and WriteTimeout.
+//
+// Errors wrap the go-redis error with %w, so errors.Is and errors.As see
+// through them; a missing key is reported as keystore.ErrNotFound, never as
+// redis.Nil. jwtguard treats any other error as a store outage and falls back
+// to its in-process keys.
+//
+// A subscription made by Subscribe holds one connection of its own. go-redis
+// pings it and reconnects and resubscribes by itself after a failure;
+// announcements published while it is reconnecting are lost, which delays a
+// reload until the next scheduled refresh. The subscription and its goroutines
+// end when the ctx given to Subscribe is done.
+package redis

@@ -1,0 +1,169 @@
+package redis_test
+
+import (
+	"context"
+	"crypto/rand"
+	"net"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/jwtguard/jwtguard/keystore/redis"
+)
+
+// newMiniredis starts a miniredis whose clock follows real time. miniredis
+// moves its clock only when told to, so without this no TTL would ever pass.
+func newMiniredis(t testing.TB) *miniredis.Miniredis {
+	t.Helper()
+	m := miniredis.RunT(t)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		last := time.Now()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				now := time.Now()
+				m.FastForward(now.Sub(last))
+				last = now
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-done })
+	return m
+}
+
+// newClient returns a client for addr that is closed when t ends.
+func newClient(t testing.TB, addr string, ctxTimeouts bool) *goredis.Client {
+	t.Helper()
+	c := goredis.NewClient(&goredis.Options{Addr: addr, ContextTimeoutEnabled: ctxTimeouts})
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// newStore returns a Store on client or fails t.
+func newStore(t testing.TB, client goredis.UniversalClient, opts ...redis.Option) *redis.Store {
+	t.Helper()
+	s, err := redis.New(client, opts...)
+	if err != nil {
+		t.Fatalf("redis.New = %v", err)
+	}
+	return s
+}
+
+// testPrefix returns a key prefix of its own for one test against a shared
+// Redis, and removes every key under it when t ends.
+func testPrefix(t testing.TB, client goredis.UniversalClient) string {
+	t.Helper()
+	prefix := "jwtguard-test:" + rand.Text()[:10] + ":"
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		del := func(ctx context.Context, c goredis.UniversalClient) error {
+			iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+			for iter.Next(ctx) {
+				if err := c.Del(ctx, iter.Val()).Err(); err != nil {
+					return err
+				}
+			}
+			return iter.Err()
+		}
+		var err error
+		if cc, ok := client.(*goredis.ClusterClient); ok {
+			err = cc.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error { return del(ctx, c) })
+		} else {
+			err = del(ctx, client)
+		}
+		if err != nil {
+			t.Errorf("cleaning up keys under %q: %v", prefix, err)
+		}
+	})
+	return prefix
+}
+
+// silentServer accepts connections and reads from them but never answers,
+// like a hung Redis. It stops when t ends.
+func silentServer(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+		wg    sync.WaitGroup
+	)
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Go(func() {
+				buf := make([]byte, 4096)
+				for {
+					if _, err := c.Read(buf); err != nil {
+						return
+					}
+				}
+			})
+		}
+	})
+	t.Cleanup(func() {
+		_ = ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return ln.Addr().String()
+}
+
+// deadAddr returns a loopback address nothing listens on.
+func deadAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return addr
+}
+
+// realRedisAddr returns $REDIS_ADDR or skips t.
+func realRedisAddr(t testing.TB) string {
+	t.Helper()
+	addr := os.Getenv("REDIS_ADDR")
+	if addr == "" {
+		t.Skip("REDIS_ADDR not set: skipping the tests against a real Redis (e.g. REDIS_ADDR=127.0.0.1:6379)")
+	}
+	return addr
+}
+
+// quietLogger drops go-redis's log lines: the fault tests make it log every
+// failed dial. Set JWTGUARD_REDIS_LOG=1 to see them.
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
+
+func TestMain(m *testing.M) {
+	if os.Getenv("JWTGUARD_REDIS_LOG") != "1" {
+		goredis.SetLogger(quietLogger{})
+	}
+	os.Exit(m.Run())
+}
