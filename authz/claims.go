@@ -117,15 +117,15 @@ func (c *Claims) lookupString(name string, out *string) (ok bool, err error) {
 // rawClaims is what the payload is decoded into on the hot path: only the
 // registered claims and the usual scope claims, so no map is built.
 type rawClaims struct {
-	Iss         *string         `json:"iss"`
-	Sub         *string         `json:"sub"`
+	Iss         optString       `json:"iss"`
+	Sub         string          `json:"sub"`
 	Aud         audience        `json:"aud"`
-	Exp         *numericDate    `json:"exp"`
-	Nbf         *numericDate    `json:"nbf"`
-	Iat         *numericDate    `json:"iat"`
-	Jti         *string         `json:"jti"`
-	ClientID    *string         `json:"client_id"`
-	Azp         *string         `json:"azp"`
+	Exp         numericDate     `json:"exp"`
+	Nbf         numericDate     `json:"nbf"`
+	Iat         numericDate     `json:"iat"`
+	Jti         string          `json:"jti"`
+	ClientID    optString       `json:"client_id"`
+	Azp         string          `json:"azp"`
 	Scope       json.RawMessage `json:"scope"`
 	Scp         json.RawMessage `json:"scp"`
 	Scopes      json.RawMessage `json:"scopes"`
@@ -161,11 +161,37 @@ func (a *audience) UnmarshalJSON(b []byte) error {
 	return &claimError{name: "aud"}
 }
 
+// optString is a string claim that remembers whether it was present.
+type optString struct {
+	set bool
+	s   string
+}
+
+func (o *optString) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	if len(b) == 0 || b[0] != '"' {
+		return errClaimType
+	}
+	if err := json.Unmarshal(b, &o.s); err != nil {
+		return err
+	}
+	o.set = true
+	return nil
+}
+
 // numericDate is a JSON number of seconds since the epoch (RFC 7519 §2);
-// strings and other types are rejected.
-type numericDate struct{ t time.Time }
+// strings and other types are rejected. null counts as absent.
+type numericDate struct {
+	set bool
+	t   time.Time
+}
 
 func (n *numericDate) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
 	if len(b) == 0 || !(b[0] == '-' || (b[0] >= '0' && b[0] <= '9')) {
 		return errClaimType
 	}
@@ -183,6 +209,7 @@ func (n *numericDate) UnmarshalJSON(b []byte) error {
 	}
 	sec, frac := math.Modf(f)
 	n.t = time.Unix(int64(sec), int64(frac*1e9)).UTC()
+	n.set = true
 	return nil
 }
 

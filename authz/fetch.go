@@ -88,14 +88,14 @@ func (v *Validator) get(ctx context.Context, url string) ([]byte, time.Duration,
 }
 
 // maxAge returns the max-age of a Cache-Control header, 0 when absent, and
-// 0 for no-cache / no-store (the floor then applies).
+// -1 for no-cache / no-store (the floor then applies).
 func maxAge(cc string) time.Duration {
 	var age time.Duration
 	for _, d := range strings.Split(cc, ",") {
 		d = strings.ToLower(strings.TrimSpace(d))
 		switch {
 		case d == "no-cache" || d == "no-store":
-			return 0
+			return -1
 		case strings.HasPrefix(d, "max-age="):
 			n, err := strconv.ParseInt(strings.Trim(d[len("max-age="):], `"`), 10, 64)
 			if err == nil && n > 0 {

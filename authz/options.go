@@ -81,7 +81,10 @@ func (o KeyOptions) withDefaults() KeyOptions {
 
 // ttl applies the floor, ceiling and default to a response's max-age.
 func (o KeyOptions) ttl(age time.Duration) time.Duration {
-	if age <= 0 {
+	switch {
+	case age < 0: // no-cache, no-store
+		return o.MinTTL
+	case age == 0:
 		age = o.DefaultTTL
 	}
 	if age < o.MinTTL {

@@ -2,44 +2,337 @@ package authz
 
 import (
 	"context"
+	"errors"
+	"strconv"
 	"strings"
 )
 
 // Policy decides whether a verified token may use a route. Check returns
 // nil to allow, or an error matching ErrForbidden (usually *PolicyError) to
-// deny. ctx carries request details an adapter adds (see the adapters'
-// docs); a policy must not block.
+// deny. ctx carries request details an adapter adds (see WithTenant and the
+// adapters' docs); a policy must not block.
+//
+// Any other error (one that does not match ErrForbidden) means the policy
+// could not decide; adapters treat it as a server error, and the
+// combinators pass it on rather than turn it into an allow (see Any, Not).
+//
+// The policies of this package are safe for concurrent use, allocate
+// nothing when they allow (scope checks allocate nothing at all), and never
+// put token contents in their errors: a denial names only what the policy
+// requires.
 type Policy interface {
 	Check(ctx context.Context, c *Claims) error
 }
 
-// PolicyFunc adapts a function to Policy.
+// PolicyFunc adapts a function to Policy. Return a *PolicyError to deny;
+// wrap it with Named to give it a readable requirement inside Not.
 type PolicyFunc func(ctx context.Context, c *Claims) error
 
 // Check calls f.
 func (f PolicyFunc) Check(ctx context.Context, c *Claims) error { return f(ctx, c) }
 
-// RequireScopes allows a token that grants every one of scopes, compared
-// exactly (case-sensitive whole scope tokens, RFC 6749 §3.3). The denial
-// lists all required scopes, for the scope= parameter of the 403 challenge.
-func RequireScopes(scopes ...string) Policy {
-	req := append([]string(nil), scopes...)
-	return &scopePolicy{required: req, err: &PolicyError{
-		Requirement: "scopes " + strings.Join(req, " "),
-		Scopes:      req,
-	}}
+// describer is implemented by the policies of this package: it returns the
+// requirement the policy stands for, as it appears in a PolicyError.
+type describer interface {
+	requirement() string
 }
 
-type scopePolicy struct {
-	required []string
-	err      *PolicyError
+// describePolicy returns p's requirement, or a neutral text for a policy that
+// cannot describe itself (a PolicyFunc).
+func describePolicy(p Policy) string {
+	if d, ok := p.(describer); ok {
+		return d.requirement()
+	}
+	return "custom policy"
 }
 
-func (p *scopePolicy) Check(_ context.Context, c *Claims) error {
-	for _, s := range p.required {
-		if !c.HasScope(s) {
-			return p.err
+// scopeLister is implemented by policies whose every requirement is a fixed
+// set of scopes that must all be granted (RequireScopes, and All and Named
+// over them).
+type scopeLister interface {
+	allOfScopes() []string
+}
+
+func allOfScopes(p Policy) []string {
+	if l, ok := p.(scopeLister); ok {
+		return l.allOfScopes()
+	}
+	return nil
+}
+
+// asPolicyError finds the *PolicyError in err, without allocating when err
+// is one.
+func asPolicyError(err error) (*PolicyError, bool) {
+	if pe, ok := err.(*PolicyError); ok {
+		return pe, true
+	}
+	var pe *PolicyError
+	ok := errors.As(err, &pe)
+	return pe, ok
+}
+
+// isDenial reports whether err is a policy denial rather than a failure to
+// decide.
+func isDenial(err error) bool { return errors.Is(err, ErrForbidden) }
+
+// All allows a token that every one of ps allows. Policies are checked in
+// order and the first denial is returned as is, except that when it is a
+// scope denial its Scopes are widened to every scope that ps require with
+// RequireScopes, so that the 403's scope= parameter names all of them. With
+// a single policy, All returns it.
+//
+// All panics if ps is empty or holds a nil Policy: a route guarded by
+// nothing must be written as no policy at all, not as an empty All.
+func All(ps ...Policy) Policy {
+	ps = checkPolicies("All", ps)
+	if len(ps) == 1 {
+		return ps[0]
+	}
+	a := &allPolicy{ps: ps}
+	for _, p := range ps {
+		a.scopes = unionScopes(a.scopes, allOfScopes(p))
+	}
+	return a
+}
+
+type allPolicy struct {
+	ps     []Policy
+	scopes []string // union of the children's all-of scopes
+}
+
+func (a *allPolicy) Check(ctx context.Context, c *Claims) error {
+	for _, p := range a.ps {
+		if err := p.Check(ctx, c); err != nil {
+			return a.widen(err)
 		}
 	}
 	return nil
+}
+
+// widen adds the other required scopes to a scope denial.
+func (a *allPolicy) widen(err error) error {
+	if len(a.scopes) == 0 {
+		return err
+	}
+	pe, ok := asPolicyError(err)
+	if !ok || len(pe.Scopes) == 0 {
+		return err
+	}
+	scopes := unionScopes(append([]string(nil), pe.Scopes...), a.scopes)
+	if len(scopes) == len(pe.Scopes) {
+		return err
+	}
+	return &PolicyError{Requirement: pe.Requirement, Scopes: scopes}
+}
+
+func (a *allPolicy) requirement() string { return "all of (" + describeAll(a.ps) + ")" }
+
+func (a *allPolicy) allOfScopes() []string { return a.scopes }
+
+// Any allows a token that at least one of ps allows. Policies are checked
+// in order and the first that allows wins. When none allows, the denial
+// lists every alternative ("any of (A; B)") and its Scopes are the union of
+// the alternatives' Scopes. If an alternative fails to decide (returns an
+// error that does not match ErrForbidden) and no other allows, that error
+// is returned instead of a denial. With a single policy, Any returns it.
+//
+// Any panics if ps is empty or holds a nil Policy.
+func Any(ps ...Policy) Policy {
+	ps = checkPolicies("Any", ps)
+	if len(ps) == 1 {
+		return ps[0]
+	}
+	return &anyPolicy{ps: ps}
+}
+
+type anyPolicy struct {
+	ps []Policy
+}
+
+func (a *anyPolicy) Check(ctx context.Context, c *Claims) error {
+	var buf [8]error
+	errs := buf[:0]
+	var failed error
+	for _, p := range a.ps {
+		err := p.Check(ctx, c)
+		if err == nil {
+			return nil
+		}
+		if !isDenial(err) && failed == nil {
+			failed = err
+		}
+		errs = append(errs, err)
+	}
+	if failed != nil {
+		return failed
+	}
+	var b strings.Builder
+	b.WriteString("any of (")
+	var scopes []string
+	for i, err := range errs {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		if pe, ok := asPolicyError(err); ok {
+			b.WriteString(pe.Requirement)
+			scopes = unionScopes(scopes, pe.Scopes)
+		} else {
+			b.WriteString(describePolicy(a.ps[i]))
+		}
+	}
+	b.WriteString(")")
+	return &PolicyError{Requirement: b.String(), Scopes: scopes}
+}
+
+func (a *anyPolicy) requirement() string { return "any of (" + describeAll(a.ps) + ")" }
+
+// Not allows a token that p denies, and denies one that p allows, with the
+// requirement "not (<p's requirement>)". An error from p that is not a
+// denial is returned as is: Not never turns a failure to decide into an
+// allow. Not also denies when there are no claims (c is nil), so that an
+// anonymous caller never passes a negated policy.
+//
+// Not panics if p is nil.
+func Not(p Policy) Policy {
+	checkPolicies("Not", []Policy{p})
+	req := "not (" + describePolicy(p) + ")"
+	return &notPolicy{p: p, req: req, err: &PolicyError{Requirement: req}}
+}
+
+type notPolicy struct {
+	p   Policy
+	req string
+	err *PolicyError
+}
+
+func (n *notPolicy) Check(ctx context.Context, c *Claims) error {
+	if c == nil {
+		return n.err
+	}
+	err := n.p.Check(ctx, c)
+	switch {
+	case err == nil:
+		return n.err
+	case isDenial(err):
+		return nil
+	default:
+		return err
+	}
+}
+
+func (n *notPolicy) requirement() string { return n.req }
+
+// Named gives p a requirement text for denials and for the combinators'
+// descriptions, for example to describe a PolicyFunc or to shorten a long
+// Any in logs:
+//
+//	authz.Named("billing admin", authz.Any(authz.RequireRoles("billing"), authz.RequireRoles("admin")))
+//
+// A denial from p is returned as a *PolicyError with this Requirement and
+// p's Scopes; any other error is returned as is. Named panics if p is nil
+// or requirement is empty.
+func Named(requirement string, p Policy) Policy {
+	checkPolicies("Named", []Policy{p})
+	if requirement == "" {
+		panic("authz: Named with an empty requirement")
+	}
+	n := &namedPolicy{p: p, req: requirement}
+	n.err = &PolicyError{Requirement: requirement, Scopes: allOfScopes(p)}
+	return n
+}
+
+type namedPolicy struct {
+	p   Policy
+	req string
+	err *PolicyError
+}
+
+func (n *namedPolicy) Check(ctx context.Context, c *Claims) error {
+	err := n.p.Check(ctx, c)
+	if err == nil || !isDenial(err) {
+		return err
+	}
+	pe, ok := asPolicyError(err)
+	if !ok || sameScopes(pe.Scopes, n.err.Scopes) {
+		return n.err
+	}
+	return &PolicyError{Requirement: n.req, Scopes: pe.Scopes}
+}
+
+func (n *namedPolicy) requirement() string { return n.req }
+
+func (n *namedPolicy) allOfScopes() []string { return allOfScopes(n.p) }
+
+func checkPolicies(fn string, ps []Policy) []Policy {
+	if len(ps) == 0 {
+		panic("authz: " + fn + " needs at least one policy")
+	}
+	for i, p := range ps {
+		if p == nil {
+			panic("authz: " + fn + ": policy " + strconv.Itoa(i) + " is nil")
+		}
+	}
+	return append([]Policy(nil), ps...)
+}
+
+func describeAll(ps []Policy) string {
+	var b strings.Builder
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(describePolicy(p))
+	}
+	return b.String()
+}
+
+// unionScopes appends to dst the scopes of add it does not hold yet.
+func unionScopes(dst, add []string) []string {
+outer:
+	for _, s := range add {
+		for _, d := range dst {
+			if d == s {
+				continue outer
+			}
+		}
+		dst = append(dst, s)
+	}
+	return dst
+}
+
+func sameScopes(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// quoteList formats required values for a requirement text: "a" "b".
+func quoteList(vs []string) string {
+	var b strings.Builder
+	for i, v := range vs {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(strconv.Quote(v))
+	}
+	return b.String()
+}
+
+// listRequirement formats a requirement on a set of values: `role "a"`,
+// `roles "a" "b"` (all of them) or `any role of "a" "b"`.
+func listRequirement(noun string, vs []string, anyOf bool) string {
+	switch {
+	case len(vs) == 1:
+		return noun + " " + quoteList(vs)
+	case anyOf:
+		return "any " + noun + " of " + quoteList(vs)
+	default:
+		return noun + "s " + quoteList(vs)
+	}
 }

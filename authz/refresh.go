@@ -175,7 +175,7 @@ func (v *Validator) refresh(st *issuerState, reason, kid string) (*keySet, error
 		}
 	}
 	st.mu.Lock()
-	backoff := now.Before(st.retryAt)
+	backoff := time.Now().Before(st.retryAt) // real time: an operational rate limit
 	lastErr := st.lastErr
 	st.mu.Unlock()
 	if backoff {
@@ -241,7 +241,7 @@ func (v *Validator) refresh(st *issuerState, reason, kid string) (*keySet, error
 		if backoff > v.keyOpts.RetryMax || backoff <= 0 {
 			backoff = v.keyOpts.RetryMax
 		}
-		st.retryAt = v.now().Add(backoff)
+		st.retryAt = time.Now().Add(backoff)
 		st.lastErr = err
 		st.mu.Unlock()
 		return cur, err

@@ -1,7 +1,6 @@
 package authz
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -13,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/jwtguard/jwtguard/keystore"
@@ -217,12 +215,14 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 	}
 	h64, rest, ok1 := strings.Cut(token, ".")
 	p64, s64, ok2 := strings.Cut(rest, ".")
-	if !ok1 || !ok2 || strings.IndexByte(s64, '.') >= 0 || h64 == "" || p64 == "" || s64 == "" {
+	if !ok1 || !ok2 || strings.IndexByte(s64, '.') >= 0 || h64 == "" || p64 == "" {
 		return nil, newErr(ErrMalformed, ReasonMalformed)
 	}
 
-	// 1–2. Header.
-	hb, err := b64.DecodeString(h64)
+	// 1–2. Header. One buffer holds the decoded header, payload and
+	// signature.
+	buf := make([]byte, b64.DecodedLen(len(h64))+b64.DecodedLen(len(p64))+b64.DecodedLen(len(s64)))
+	hb, buf, err := decodeInto(buf, h64)
 	if err != nil || !isObject(hb) {
 		return nil, newErr(ErrMalformed, ReasonMalformed)
 	}
@@ -247,6 +247,9 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 	if !supportedAlg(alg) {
 		return fail(ErrAlgorithm, ReasonAlgorithm, "", nil)
 	}
+	if s64 == "" { // unsecured or stripped: no signature to verify
+		return fail(ErrMalformed, ReasonMalformed, "", nil)
+	}
 	if h.Crit != nil {
 		// jwtguard implements no JWS extension, so every listed one is
 		// unknown (RFC 7515 §4.1.11); an empty or malformed list is
@@ -255,7 +258,7 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 	}
 
 	// 3. Payload and issuer.
-	pb, err := b64.DecodeString(p64)
+	pb, buf, err := decodeInto(buf, p64)
 	if err != nil || !isObject(pb) {
 		return fail(ErrMalformed, ReasonMalformed, "", nil)
 	}
@@ -267,10 +270,10 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 		}
 		return fail(ErrClaims, ReasonClaims, "", claimCause(err))
 	}
-	if rc.Iss == nil {
+	if !rc.Iss.set {
 		return fail(ErrUnknownIssuer, ReasonUnknownIssuer, "", errors.New("iss claim missing"))
 	}
-	st := v.table.Load().byIss[*rc.Iss]
+	st := v.table.Load().byIss[rc.Iss.s]
 	if st == nil {
 		return fail(ErrUnknownIssuer, ReasonUnknownIssuer, "", nil)
 	}
@@ -285,16 +288,16 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 		return fail(ErrType, ReasonType, iss, nil)
 	}
 	now := v.now()
-	if rc.Exp == nil {
+	if !rc.Exp.set {
 		return fail(ErrClaims, ReasonMissingExp, iss, errors.New("exp claim missing"))
 	}
 	if !now.Before(rc.Exp.t.Add(cfg.leeway)) {
 		return fail(ErrExpired, ReasonExpired, iss, nil)
 	}
-	if rc.Nbf != nil && rc.Nbf.t.After(now.Add(cfg.leeway)) {
+	if rc.Nbf.set && rc.Nbf.t.After(now.Add(cfg.leeway)) {
 		return fail(ErrNotYetValid, ReasonNotYetValid, iss, nil)
 	}
-	if rc.Iat != nil && rc.Iat.t.After(now.Add(cfg.leeway)) {
+	if rc.Iat.set && rc.Iat.t.After(now.Add(cfg.leeway)) {
 		return fail(ErrNotYetValid, ReasonIssuedInFuture, iss, nil)
 	}
 	if !cfg.InsecureSkipAudience && !audienceOK(rc.Aud.list, cfg.Audiences) {
@@ -328,46 +331,32 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 		}
 	}
 
-	// 6. Signature.
-	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(alg)})
+	// 6. Signature, over the signing input exactly as received.
+	sig, _, err := decodeInto(buf, s64)
 	if err != nil {
 		return fail(ErrMalformed, ReasonMalformed, iss, nil)
 	}
-	signed, err := jws.Verify(key.pub)
-	if err != nil {
-		return fail(ErrSignature, ReasonSignature, iss, nil)
-	}
-	if !bytes.Equal(signed, pb) { // cannot differ; belt and braces
+	if !verifySignature(alg, key.pub, []byte(token[:len(h64)+1+len(p64)]), sig) {
 		return fail(ErrSignature, ReasonSignature, iss, nil)
 	}
 
 	c := &Claims{
-		Issuer:     *rc.Iss,
+		Issuer:     rc.Iss.s,
+		Subject:    rc.Sub,
 		Audience:   rc.Aud.list,
 		ExpiresAt:  rc.Exp.t,
+		NotBefore:  rc.Nbf.t,
+		IssuedAt:   rc.Iat.t,
+		ID:         rc.Jti,
+		ClientID:   rc.Azp,
 		IssuerName: cfg.Name,
 		KeyID:      kid,
 		Algorithm:  alg,
 		Type:       typ,
 		raw:        pb,
 	}
-	if rc.Sub != nil {
-		c.Subject = *rc.Sub
-	}
-	if rc.Nbf != nil {
-		c.NotBefore = rc.Nbf.t
-	}
-	if rc.Iat != nil {
-		c.IssuedAt = rc.Iat.t
-	}
-	if rc.Jti != nil {
-		c.ID = *rc.Jti
-	}
-	switch {
-	case rc.ClientID != nil:
-		c.ClientID = *rc.ClientID
-	case rc.Azp != nil:
-		c.ClientID = *rc.Azp
+	if rc.ClientID.set {
+		c.ClientID = rc.ClientID.s
 	}
 	if err := c.collectScopes(&rc, cfg.scopeClaims); err != nil {
 		return fail(ErrClaims, ReasonClaims, iss, err)
@@ -395,6 +384,16 @@ func claimCause(err error) error {
 		return errors.New("a time claim (exp, nbf or iat) is not a number")
 	}
 	return errors.New("claims do not have the expected types")
+}
+
+// decodeInto base64url-decodes s (strictly: no padding, canonical final
+// bits) into the front of buf and returns the decoded bytes and the rest.
+func decodeInto(buf []byte, s string) (out, rest []byte, err error) {
+	n, err := b64.Decode(buf[:b64.DecodedLen(len(s))], []byte(s))
+	if err != nil {
+		return nil, buf, err
+	}
+	return buf[:n:n], buf[n:], nil
 }
 
 func isObject(b []byte) bool {

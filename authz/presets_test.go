@@ -1,0 +1,224 @@
+package authz_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/jwtguard/jwtguard/authz"
+	"github.com/jwtguard/jwtguard/authztest"
+)
+
+func TestPresetShapes(t *testing.T) {
+	tests := []struct {
+		name string
+		got  authz.Issuer
+		want authz.Issuer
+	}{
+		{
+			name: "auth0 domain",
+			got:  authz.Auth0("example.us.auth0.com", "https://api.example.com"),
+			want: authz.Issuer{Name: "auth0:example.us.auth0.com", URL: "https://example.us.auth0.com/", Audiences: []string{"https://api.example.com"},
+				JWKSURL: "https://example.us.auth0.com/.well-known/jwks.json", ScopeClaims: []string{"scope", "permissions"}},
+		},
+		{
+			name: "auth0 custom domain given as URL",
+			got:  authz.Auth0("https://login.example.com/", "api"),
+			want: authz.Issuer{Name: "auth0:login.example.com", URL: "https://login.example.com/", Audiences: []string{"api"},
+				JWKSURL: "https://login.example.com/.well-known/jwks.json", ScopeClaims: []string{"scope", "permissions"}},
+		},
+		{
+			name: "oidc",
+			got:  authz.OIDC("https://idp.example.com/realms/acme", "api"),
+			want: authz.Issuer{URL: "https://idp.example.com/realms/acme", Audiences: []string{"api"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, tt.got); diff != "" {
+				t.Fatalf("preset (-want +got):\n%s", diff)
+			}
+		})
+	}
+	d := authz.Descope("P2abc")
+	if d.URL != "https://api.descope.com/P2abc" || d.JWKSURL != "https://api.descope.com/P2abc/.well-known/jwks.json" ||
+		!cmp.Equal(d.Aliases, []string{"https://api.descope.com/v1/apps/P2abc", "P2abc"}) || !d.InsecureSkipAudience || d.Check == nil {
+		t.Fatalf("Descope preset = %+v", d)
+	}
+	d = authz.DescopeAt("https://auth.example.com/", "P2abc", "P2abc")
+	if d.URL != "https://auth.example.com/P2abc" || d.JWKSURL != "https://auth.example.com/P2abc/.well-known/jwks.json" || d.InsecureSkipAudience {
+		t.Fatalf("DescopeAt preset = %+v", d)
+	}
+}
+
+// TestPresetsEndToEnd validates tokens shaped like each IdP's, with the
+// preset's keys URL pointed at a local test issuer.
+func TestPresetsEndToEnd(t *testing.T) {
+	idp := authztest.NewT(t)
+	auth0 := authz.Auth0("tenant.auth0.com", "https://api.example.com")
+	auth0.JWKSURL = idp.JWKSURL()
+	descope := authz.Descope("P2proj")
+	descope.JWKSURL = idp.JWKSURL()
+	descopeAud := authz.DescopeAt("https://auth.example.com", "P2aud", "P2aud")
+	descopeAud.JWKSURL = idp.JWKSURL()
+	rfc9068 := authz.OIDC(idp.URL(), "api")
+	rfc9068.Types = []string{"at+jwt"}
+	v := newValidator(t, []authz.Issuer{auth0, descope, descopeAud})
+	v9068 := newValidator(t, []authz.Issuer{rfc9068})
+
+	claims := func(kv ...any) map[string]any {
+		c := idp.Claims("user-1")
+		for i := 0; i < len(kv); i += 2 {
+			if kv[i+1] == nil {
+				delete(c, kv[i].(string))
+				continue
+			}
+			c[kv[i].(string)] = kv[i+1]
+		}
+		return c
+	}
+	tests := []struct {
+		name       string
+		v          *authz.Validator
+		claims     map[string]any
+		opts       []authztest.TokenOption
+		wantErr    error
+		wantScopes []string
+	}{
+		{name: "auth0 aud string", v: v, claims: claims("iss", "https://tenant.auth0.com/", "aud", "https://api.example.com", "scope", "read:messages write:messages"),
+			wantScopes: []string{"read:messages", "write:messages"}},
+		{name: "auth0 aud array with userinfo", v: v, claims: claims("iss", "https://tenant.auth0.com/", "aud", []string{"https://api.example.com", "https://tenant.auth0.com/userinfo"}, "scope", "openid", "permissions", []string{"read:messages"}),
+			wantScopes: []string{"openid", "read:messages"}},
+		{name: "auth0 issuer without trailing slash", v: v, claims: claims("iss", "https://tenant.auth0.com", "aud", "https://api.example.com"), wantErr: authz.ErrUnknownIssuer},
+		{name: "auth0 wrong audience", v: v, claims: claims("iss", "https://tenant.auth0.com/", "aud", "https://other.example.com"), wantErr: authz.ErrAudience},
+		{name: "descope url issuer", v: v, claims: claims("iss", "https://api.descope.com/P2proj", "drn", "DS", "roles", []string{"admin"})},
+		{name: "descope v1/apps issuer", v: v, claims: claims("iss", "https://api.descope.com/v1/apps/P2proj", "drn", "DS")},
+		{name: "descope bare project issuer", v: v, claims: claims("iss", "P2proj")},
+		{name: "descope refresh token", v: v, claims: claims("iss", "https://api.descope.com/P2proj", "drn", "DSR"), wantErr: authz.ErrClaims},
+		{name: "descope other project", v: v, claims: claims("iss", "https://api.descope.com/P2other"), wantErr: authz.ErrUnknownIssuer},
+		{name: "descope custom domain with aud", v: v, claims: claims("iss", "https://auth.example.com/v1/apps/P2aud", "aud", []string{"P2aud"})},
+		{name: "descope custom domain aud missing", v: v, claims: claims("iss", "https://auth.example.com/P2aud"), wantErr: authz.ErrAudience},
+		{name: "rfc9068 at+jwt", v: v9068, claims: claims("aud", "api"), opts: []authztest.TokenOption{authztest.WithType("at+jwt")}},
+		{name: "rfc9068 application/at+jwt", v: v9068, claims: claims("aud", "api"), opts: []authztest.TokenOption{authztest.WithType("application/at+JWT")}},
+		{name: "rfc9068 typ JWT", v: v9068, claims: claims("aud", "api"), opts: []authztest.TokenOption{authztest.WithType("JWT")}, wantErr: authz.ErrType},
+		{name: "rfc9068 typ missing", v: v9068, claims: claims("aud", "api"), wantErr: authz.ErrType},
+		{name: "scp array", v: v9068, claims: claims("aud", "api", "scp", []string{"a", "b"}), opts: []authztest.TokenOption{authztest.WithType("at+jwt")}, wantScopes: []string{"a", "b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := tt.v.Validate(bg, mint(t, idp, tt.claims, tt.opts...))
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if err == nil && tt.wantScopes != nil && !cmp.Equal(c.Scopes, tt.wantScopes) {
+				t.Fatalf("scopes = %q, want %q", c.Scopes, tt.wantScopes)
+			}
+		})
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	ok := authz.OIDC("https://idp.example.com", "api")
+	mod := func(f func(*authz.Issuer)) authz.Issuer {
+		is := ok
+		f(&is)
+		return is
+	}
+	tests := []struct {
+		name    string
+		issuers []authz.Issuer
+		wantErr string
+	}{
+		{"valid", []authz.Issuer{ok}, ""},
+		{"no URL", []authz.Issuer{mod(func(i *authz.Issuer) { i.URL = "" })}, "URL is empty"},
+		{"no audience", []authz.Issuer{authz.OIDC("https://idp.example.com")}, "no audiences"},
+		{"skip audience explicitly", []authz.Issuer{mod(func(i *authz.Issuer) { i.Audiences = nil; i.InsecureSkipAudience = true })}, ""},
+		{"HS256", []authz.Issuer{mod(func(i *authz.Issuer) { i.Algorithms = []string{"HS256"} })}, "not allowed"},
+		{"none", []authz.Issuer{mod(func(i *authz.Issuer) { i.Algorithms = []string{"none"} })}, "not allowed"},
+		{"plain http", []authz.Issuer{authz.OIDC("http://idp.example.com", "api")}, "https"},
+		{"plain http loopback", []authz.Issuer{authz.OIDC("http://127.0.0.1:8080", "api")}, ""},
+		{"plain http localhost jwks", []authz.Issuer{mod(func(i *authz.Issuer) { i.JWKSURL = "http://localhost:1/jwks" })}, ""},
+		{"plain http jwks", []authz.Issuer{mod(func(i *authz.Issuer) { i.JWKSURL = "http://keys.example.com/jwks" })}, "https"},
+		{"duplicate iss", []authz.Issuer{ok, ok}, "already served"},
+		{"alias clash", []authz.Issuer{ok, mod(func(i *authz.Issuer) { i.URL = "https://b.example.com"; i.Aliases = []string{ok.URL} })}, "already served"},
+		{"empty audience", []authz.Issuer{mod(func(i *authz.Issuer) { i.Audiences = []string{""} })}, "empty audience"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := authz.New(tt.issuers, authz.WithoutBackground())
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("New: %v", err)
+				}
+				v.Close()
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("New err = %v, want containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestAddRemoveIssuer(t *testing.T) {
+	a, b := authztest.NewT(t), authztest.NewT(t)
+	v := newValidator(t, []authz.Issuer{a.OIDC("api")})
+	tokB := mint(t, b, b.Claims("u", "api"))
+	if _, err := v.Validate(bg, tokB); !errors.Is(err, authz.ErrUnknownIssuer) {
+		t.Fatalf("before add: %v", err)
+	}
+	if err := v.AddIssuer(b.OIDC("api")); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.AddIssuer(b.OIDC("api")); err == nil {
+		t.Fatal("adding a duplicate issuer succeeded")
+	}
+	if _, err := v.Validate(bg, tokB); err != nil {
+		t.Fatalf("after add: %v", err)
+	}
+	if !v.RemoveIssuer(b.URL()) {
+		t.Fatal("RemoveIssuer = false")
+	}
+	if _, err := v.Validate(bg, tokB); !errors.Is(err, authz.ErrUnknownIssuer) {
+		t.Fatalf("after remove: %v", err)
+	}
+	if _, err := v.Validate(bg, mint(t, a, a.Claims("u", "api"))); err != nil {
+		t.Fatalf("issuer A after removing B: %v", err)
+	}
+}
+
+func TestClaimsAccess(t *testing.T) {
+	iss := authztest.NewT(t)
+	v := newValidator(t, []authz.Issuer{iss.OIDC("api")})
+	c := iss.Claims("u", "api")
+	c["realm_access"] = map[string]any{"roles": []string{"admin"}}
+	c["https://example.com/roles"] = []string{"editor"}
+	c["client_id"] = "cli"
+	c["jti"] = "id-1"
+	got, err := v.Validate(bg, mint(t, iss, c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ClientID != "cli" || got.ID != "id-1" || got.IssuerName != iss.URL() || got.Algorithm != "RS256" || got.KeyID == "" {
+		t.Fatalf("claims = %+v", got)
+	}
+	if r, ok := got.Lookup("realm_access", "roles"); !ok || !cmp.Equal(r, []any{"admin"}) {
+		t.Fatalf("Lookup nested = %v %v", r, ok)
+	}
+	if r, ok := got.Lookup("https://example.com/roles"); !ok || !cmp.Equal(r, []any{"editor"}) {
+		t.Fatalf("Lookup namespaced = %v %v", r, ok)
+	}
+	if _, ok := got.Lookup("realm_access", "missing"); ok {
+		t.Fatal("Lookup of a missing claim succeeded")
+	}
+	var custom struct {
+		Realm struct {
+			Roles []string `json:"roles"`
+		} `json:"realm_access"`
+	}
+	if err := got.Decode(&custom); err != nil || custom.Realm.Roles[0] != "admin" {
+		t.Fatalf("Decode = %v %+v", err, custom)
+	}
+}
