@@ -71,6 +71,20 @@ func asPolicyError(err error) (*PolicyError, bool) {
 	return pe, ok
 }
 
+// staticDenier is implemented by policies that deny with one fixed
+// *PolicyError (most of them may also return others, such as a failure to
+// decide; callers compare by identity).
+type staticDenier interface {
+	staticDenial() *PolicyError
+}
+
+func staticDenial(p Policy) *PolicyError {
+	if d, ok := p.(staticDenier); ok {
+		return d.staticDenial()
+	}
+	return nil
+}
+
 // isDenial reports whether err is a policy denial rather than a failure to
 // decide.
 func isDenial(err error) bool { return errors.Is(err, ErrForbidden) }
@@ -88,9 +102,17 @@ func All(ps ...Policy) Policy {
 	if len(ps) == 1 {
 		return ps[0]
 	}
-	a := &allPolicy{ps: ps}
+	a := &allPolicy{ps: ps, static: make([]*PolicyError, len(ps)), widened: make([]*PolicyError, len(ps))}
 	for _, p := range ps {
 		a.scopes = unionScopes(a.scopes, allOfScopes(p))
+	}
+	for i, p := range ps {
+		if d := staticDenial(p); d != nil {
+			a.static[i] = d
+			if w, ok := a.widen(d).(*PolicyError); ok {
+				a.widened[i] = w
+			}
+		}
 	}
 	return a
 }
@@ -98,11 +120,18 @@ func All(ps ...Policy) Policy {
 type allPolicy struct {
 	ps     []Policy
 	scopes []string // union of the children's all-of scopes
+	// static[i] is the fixed denial of ps[i], if it has one, and
+	// widened[i] the denial All returns for it: precomputed so that a
+	// denial allocates nothing.
+	static, widened []*PolicyError
 }
 
 func (a *allPolicy) Check(ctx context.Context, c *Claims) error {
-	for _, p := range a.ps {
+	for i, p := range a.ps {
 		if err := p.Check(ctx, c); err != nil {
+			if s := a.static[i]; s != nil && err == error(s) {
+				return a.widened[i]
+			}
 			return a.widen(err)
 		}
 	}
@@ -142,18 +171,33 @@ func Any(ps ...Policy) Policy {
 	if len(ps) == 1 {
 		return ps[0]
 	}
-	return &anyPolicy{ps: ps}
+	a := &anyPolicy{ps: ps, static: make([]*PolicyError, len(ps))}
+	errs := make([]error, len(ps))
+	for i, p := range ps {
+		a.static[i] = staticDenial(p)
+		if a.static[i] == nil {
+			return a
+		}
+		errs[i] = a.static[i]
+	}
+	a.denial = a.deny(errs)
+	return a
 }
 
 type anyPolicy struct {
 	ps []Policy
+	// static[i] is the fixed denial of ps[i], if it has one; when all
+	// have one, denial is the precomputed denial of Any.
+	static []*PolicyError
+	denial *PolicyError
 }
 
 func (a *anyPolicy) Check(ctx context.Context, c *Claims) error {
 	var buf [8]error
 	errs := buf[:0]
 	var failed error
-	for _, p := range a.ps {
+	allStatic := a.denial != nil
+	for i, p := range a.ps {
 		err := p.Check(ctx, c)
 		if err == nil {
 			return nil
@@ -161,11 +205,22 @@ func (a *anyPolicy) Check(ctx context.Context, c *Claims) error {
 		if !isDenial(err) && failed == nil {
 			failed = err
 		}
+		if allStatic && err != error(a.static[i]) {
+			allStatic = false
+		}
 		errs = append(errs, err)
 	}
 	if failed != nil {
 		return failed
 	}
+	if allStatic {
+		return a.denial
+	}
+	return a.deny(errs)
+}
+
+// deny builds the denial from the alternatives' denials.
+func (a *anyPolicy) deny(errs []error) *PolicyError {
 	var b strings.Builder
 	b.WriteString("any of (")
 	var scopes []string
@@ -183,6 +238,8 @@ func (a *anyPolicy) Check(ctx context.Context, c *Claims) error {
 	b.WriteString(")")
 	return &PolicyError{Requirement: b.String(), Scopes: scopes}
 }
+
+func (a *anyPolicy) staticDenial() *PolicyError { return a.denial }
 
 func (a *anyPolicy) requirement() string { return "any of (" + describeAll(a.ps) + ")" }
 
@@ -222,6 +279,8 @@ func (n *notPolicy) Check(ctx context.Context, c *Claims) error {
 
 func (n *notPolicy) requirement() string { return n.req }
 
+func (n *notPolicy) staticDenial() *PolicyError { return n.err }
+
 // Named gives p a requirement text for denials and for the combinators'
 // descriptions, for example to describe a PolicyFunc or to shorten a long
 // Any in logs:
@@ -236,9 +295,11 @@ func Named(requirement string, p Policy) Policy {
 	if requirement == "" {
 		panic("authz: Named with an empty requirement")
 	}
-	n := &namedPolicy{p: p, req: requirement}
-	n.err = &PolicyError{Requirement: requirement, Scopes: allOfScopes(p)}
-	return n
+	scopes := allOfScopes(p)
+	if d := staticDenial(p); d != nil {
+		scopes = d.Scopes
+	}
+	return &namedPolicy{p: p, req: requirement, err: &PolicyError{Requirement: requirement, Scopes: scopes}}
 }
 
 type namedPolicy struct {
@@ -260,6 +321,8 @@ func (n *namedPolicy) Check(ctx context.Context, c *Claims) error {
 }
 
 func (n *namedPolicy) requirement() string { return n.req }
+
+func (n *namedPolicy) staticDenial() *PolicyError { return n.err }
 
 func (n *namedPolicy) allOfScopes() []string { return allOfScopes(n.p) }
 

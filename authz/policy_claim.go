@@ -247,6 +247,8 @@ func (p *claimPolicy) Check(_ context.Context, c *Claims) error {
 
 func (p *claimPolicy) requirement() string { return p.text }
 
+func (p *claimPolicy) staticDenial() *PolicyError { return p.err }
+
 // containsAll reports whether got, an array or a string, contains every one
 // of vs.
 func containsAll(got any, vs []string) bool {

@@ -190,6 +190,8 @@ func grantsScope(m ScopeMatching, granted []string, required string) bool {
 
 func (p *scopePolicy) requirement() string { return p.text }
 
+func (p *scopePolicy) staticDenial() *PolicyError { return p.err }
+
 func (p *scopePolicy) allOfScopes() []string {
 	if p.anyOf {
 		return nil

@@ -125,3 +125,5 @@ func (p *tenantPolicy) Check(ctx context.Context, c *Claims) error {
 }
 
 func (p *tenantPolicy) requirement() string { return p.text }
+
+func (p *tenantPolicy) staticDenial() *PolicyError { return p.err }
