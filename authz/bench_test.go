@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -113,5 +114,66 @@ func BenchmarkRejectMalformed(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_, _ = v.Validate(bg, "not.a.token")
+	}
+}
+
+// BenchmarkValidateCached measures a repeat token with the verified-token
+// cache on.
+func BenchmarkValidateCached(b *testing.B) {
+	iss, err := authztest.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer iss.Close()
+	v, err := authz.New([]authz.Issuer{iss.OIDC("api")}, authz.WithoutBackground(), authz.WithTokenCache(authz.TokenCacheOptions{}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Close()
+	tok, _ := iss.Mint(iss.Claims("user-1", "api"))
+	if _, err := v.Validate(bg, tok); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Validate(bg, tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkValidateIssuers compares 1 and 10 configured issuers.
+func BenchmarkValidateIssuers(b *testing.B) {
+	for _, n := range []int{1, 10} {
+		b.Run(fmt.Sprintf("issuers=%d", n), func(b *testing.B) {
+			var issuers []authz.Issuer
+			var first *authztest.Issuer
+			for i := 0; i < n; i++ {
+				iss, err := authztest.New()
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer iss.Close()
+				if first == nil {
+					first = iss
+				}
+				issuers = append(issuers, iss.OIDC("api"))
+			}
+			v, err := authz.New(issuers, authz.WithoutBackground())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer v.Close()
+			tok, _ := first.Mint(first.Claims("u", "api"), authztest.WithAlg("EdDSA"))
+			if _, err := v.Validate(bg, tok); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := v.Validate(bg, tok); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

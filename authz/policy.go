@@ -87,7 +87,12 @@ func staticDenial(p Policy) *PolicyError {
 
 // isDenial reports whether err is a policy denial rather than a failure to
 // decide.
-func isDenial(err error) bool { return errors.Is(err, ErrForbidden) }
+func isDenial(err error) bool {
+	if _, ok := err.(*PolicyError); ok {
+		return true
+	}
+	return errors.Is(err, ErrForbidden)
+}
 
 // All allows a token that every one of ps allows. Policies are checked in
 // order and the first denial is returned as is, except that when it is a

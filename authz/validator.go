@@ -31,6 +31,7 @@ type Validator struct {
 	keyOpts      KeyOptions
 	noBackground bool
 
+	cache         *tokenCache
 	validateHooks []func(ValidateFunc) ValidateFunc
 	fetchHooks    []func(FetchFunc) FetchFunc
 	validate      ValidateFunc
@@ -213,6 +214,11 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 	if len(token) > v.maxTokenSize {
 		return nil, newErr(ErrMalformed, ReasonTooLarge)
 	}
+	if v.cache != nil {
+		if c := v.cache.get(token, v.now()); c != nil {
+			return c, nil
+		}
+	}
 	h64, rest, ok1 := strings.Cut(token, ".")
 	p64, s64, ok2 := strings.Cut(rest, ".")
 	if !ok1 || !ok2 || strings.IndexByte(s64, '.') >= 0 || h64 == "" || p64 == "" {
@@ -320,6 +326,7 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 		}
 		ks2, err := v.refreshWait(ctx, st, "unknown_kid", lookupKid)
 		if ks2 != nil {
+			ks = ks2
 			key = ks2.find(kid, alg)
 		}
 		if key == nil {
@@ -365,6 +372,9 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 		if err := cfg.Check(c); err != nil {
 			return fail(ErrClaims, ReasonClaims, iss, err)
 		}
+	}
+	if v.cache != nil {
+		v.cache.put(token, c, st, ks, key, cfg.leeway)
 	}
 	return c, nil
 }

@@ -1,0 +1,176 @@
+package authz
+
+import (
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// TokenCacheOptions bound the verified-token cache (WithTokenCache). Zero
+// fields take the defaults in brackets.
+type TokenCacheOptions struct {
+	// MaxEntries bounds the number of cached tokens [10000].
+	MaxEntries int
+	// MaxBytes bounds the total size of cached tokens and their payloads
+	// [16 MiB].
+	MaxBytes int
+	// MaxTokenSize: longer tokens are never cached [4 KiB].
+	MaxTokenSize int
+}
+
+// WithTokenCache turns on the verified-token cache: a token that was
+// verified before skips parsing and signature work and returns the same
+// *Claims. On every hit exp and nbf are checked again against the clock,
+// the issuer must still be configured, and the key that verified the token
+// must still be in the issuer's key set (a key removed by the IdP takes its
+// tokens out of the cache). Policies still run on every request. The cache
+// is bounded by entries and bytes, evicts at random when full, and is safe
+// for concurrent use.
+func WithTokenCache(o TokenCacheOptions) Option {
+	return func(v *Validator) {
+		if o.MaxEntries <= 0 {
+			o.MaxEntries = 10000
+		}
+		if o.MaxBytes <= 0 {
+			o.MaxBytes = 16 << 20
+		}
+		if o.MaxTokenSize <= 0 {
+			o.MaxTokenSize = 4 << 10
+		}
+		v.cache = newTokenCache(o)
+	}
+}
+
+const cacheShards = 16
+
+type tokenCache struct {
+	opts   TokenCacheOptions
+	seed   maphash.Seed
+	shards [cacheShards]cacheShard
+	hits   atomic.Uint64
+	misses atomic.Uint64
+}
+
+type cacheShard struct {
+	mu    sync.RWMutex
+	m     map[string]*cacheEntry
+	bytes int
+}
+
+type cacheEntry struct {
+	claims *Claims
+	st     *issuerState
+	ks     atomic.Pointer[keySet] // the key set the key was last seen in
+	key    *verifyKey
+	nbf    time.Time // zero when absent
+	leeway time.Duration
+	size   int
+}
+
+func newTokenCache(o TokenCacheOptions) *tokenCache {
+	c := &tokenCache{opts: o, seed: maphash.MakeSeed()}
+	for i := range c.shards {
+		c.shards[i].m = make(map[string]*cacheEntry)
+	}
+	return c
+}
+
+func (c *tokenCache) shard(token string) *cacheShard {
+	return &c.shards[maphash.String(c.seed, token)%cacheShards]
+}
+
+// get returns the cached claims for token if they are still valid at now.
+func (c *tokenCache) get(token string, now time.Time) *Claims {
+	if len(token) > c.opts.MaxTokenSize {
+		return nil
+	}
+	sh := c.shard(token)
+	sh.mu.RLock()
+	e := sh.m[token]
+	sh.mu.RUnlock()
+	if e == nil {
+		c.misses.Add(1)
+		return nil
+	}
+	ok := !e.st.removed.Load() &&
+		now.Before(e.claims.ExpiresAt.Add(e.leeway)) &&
+		(e.nbf.IsZero() || !e.nbf.After(now.Add(e.leeway))) &&
+		e.keyStillPublished()
+	if !ok {
+		c.remove(token, e)
+		c.misses.Add(1)
+		return nil
+	}
+	c.hits.Add(1)
+	return e.claims
+}
+
+// keyStillPublished reports whether the entry's key is in the issuer's
+// current key set.
+func (e *cacheEntry) keyStillPublished() bool {
+	cur := e.st.keys.Load()
+	if cur == nil {
+		return false
+	}
+	if cur == e.ks.Load() {
+		return true
+	}
+	k := cur.find(e.key.kid, e.claims.Algorithm)
+	if k == nil || !samePublicKey(k.pub, e.key.pub) {
+		return false
+	}
+	e.ks.Store(cur)
+	return true
+}
+
+func samePublicKey(a, b any) bool {
+	type equaler interface{ Equal(x any) bool }
+	ea, ok := a.(equaler)
+	return ok && ea.Equal(b)
+}
+
+func (c *tokenCache) put(token string, claims *Claims, st *issuerState, ks *keySet, key *verifyKey, leeway time.Duration) {
+	size := len(token) + len(claims.raw) + 256
+	if len(token) > c.opts.MaxTokenSize {
+		return
+	}
+	e := &cacheEntry{claims: claims, st: st, key: key, nbf: claims.NotBefore, leeway: leeway, size: size}
+	e.ks.Store(ks)
+	sh := c.shard(token)
+	maxEntries := max(c.opts.MaxEntries/cacheShards, 1)
+	maxBytes := max(c.opts.MaxBytes/cacheShards, size)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if old := sh.m[token]; old != nil {
+		sh.bytes -= old.size
+	}
+	for k, old := range sh.m { // random eviction: map order is randomized
+		if len(sh.m) < maxEntries && sh.bytes+size <= maxBytes {
+			break
+		}
+		delete(sh.m, k)
+		sh.bytes -= old.size
+	}
+	sh.m[token] = e
+	sh.bytes += size
+}
+
+func (c *tokenCache) remove(token string, e *cacheEntry) {
+	sh := c.shard(token)
+	sh.mu.Lock()
+	if sh.m[token] == e {
+		delete(sh.m, token)
+		sh.bytes -= e.size
+	}
+	sh.mu.Unlock()
+}
+
+// TokenCacheStats reports the verified-token cache's hits and misses since
+// the Validator was created (zero without WithTokenCache).
+func (v *Validator) TokenCacheStats() (hits, misses uint64) {
+	if v.cache == nil {
+		return 0, 0
+	}
+	return v.cache.hits.Load(), v.cache.misses.Load()
+}
