@@ -106,7 +106,7 @@ func OIDC(issuerURL string, audiences ...string) Issuer {
 // space-delimited scope claim and the RBAC permissions array. The audiences
 // are the API identifiers the tokens are minted for.
 func Auth0(domain string, audiences ...string) Issuer {
-	base := "https://" + strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(domain, "https://"), "http://"), "/") + "/"
+	base := "https://" + trimHost(domain) + "/"
 	return Issuer{
 		Name:        "auth0:" + strings.TrimSuffix(strings.TrimPrefix(base, "https://"), "/"),
 		URL:         base,

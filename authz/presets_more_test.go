@@ -1,0 +1,76 @@
+package authz_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/jwtguard/jwtguard/authz"
+	"github.com/jwtguard/jwtguard/authztest"
+)
+
+func TestMorePresetShapes(t *testing.T) {
+	tests := []struct {
+		name             string
+		is               authz.Issuer
+		wantURL, wantKey string
+	}{
+		{"okta", authz.Okta("example.okta.com", "default", "api://default"), "https://example.okta.com/oauth2/default", "https://example.okta.com/oauth2/default/v1/keys"},
+		{"keycloak", authz.Keycloak("https://sso.example.com/", "acme", "account"), "https://sso.example.com/realms/acme", "https://sso.example.com/realms/acme/protocol/openid-connect/certs"},
+		{"keycloak legacy", authz.Keycloak("https://sso.example.com/auth", "acme", "account"), "https://sso.example.com/auth/realms/acme", "https://sso.example.com/auth/realms/acme/protocol/openid-connect/certs"},
+		{"google", authz.Google("client.apps.googleusercontent.com"), "https://accounts.google.com", "https://www.googleapis.com/oauth2/v3/certs"},
+		{"entra", authz.EntraID([]string{"t1"}, "api")[0], "https://login.microsoftonline.com/t1/v2.0", "https://login.microsoftonline.com/t1/discovery/v2.0/keys"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.is.URL != tt.wantURL || tt.is.JWKSURL != tt.wantKey {
+				t.Fatalf("URL %q JWKS %q, want %q %q", tt.is.URL, tt.is.JWKSURL, tt.wantURL, tt.wantKey)
+			}
+			v, err := authz.New([]authz.Issuer{tt.is}, authz.WithoutBackground())
+			if err != nil {
+				t.Fatalf("New: %v", err)
+			}
+			v.Close()
+		})
+	}
+}
+
+// TestEntraTenants: tokens from allowed tenants pass, others fail, and a
+// tenant's keys never verify another tenant's tokens.
+func TestEntraTenants(t *testing.T) {
+	idpA, idpB, idpC := authztest.NewT(t), authztest.NewT(t), authztest.NewT(t)
+	const tA, tB, tC = "11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222", "33333333-3333-3333-3333-333333333333"
+	issuers := authz.EntraID([]string{tA, tB}, "api://app")
+	issuers[0].JWKSURL = idpA.JWKSURL() // each tenant's keys served locally
+	issuers[1].JWKSURL = idpB.JWKSURL()
+	v := newValidator(t, issuers)
+	entra := func(idp *authztest.Issuer, tid, issTid string) string {
+		c := idp.Claims("user", "api://app")
+		c["iss"] = "https://login.microsoftonline.com/" + issTid + "/v2.0"
+		c["tid"] = tid
+		c["scp"] = "read write"
+		c["roles"] = []string{"Admin"}
+		return mint(t, idp, c)
+	}
+	tests := []struct {
+		name    string
+		token   string
+		wantErr error
+	}{
+		{"tenant A", entra(idpA, tA, tA), nil},
+		{"tenant B", entra(idpB, tB, tB), nil},
+		{"tenant C not allowed", entra(idpC, tC, tC), authz.ErrUnknownIssuer},
+		{"B's key claiming tenant A", entra(idpB, tA, tA), authz.ErrSignature},
+		{"tid does not match iss", entra(idpA, tB, tA), authz.ErrClaims},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := v.Validate(bg, tt.token)
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if err == nil && (!c.HasScope("read") || !c.HasScope("write")) {
+				t.Fatalf("scopes = %v", c.Scopes)
+			}
+		})
+	}
+}
