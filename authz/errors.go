@@ -103,7 +103,8 @@ type ValidationError struct {
 	Reason Reason
 	// Issuer is the issuer URL the token claimed, once known and configured.
 	Issuer string
-	// KeyID is the token's kid header, if any.
+	// KeyID is the token's kid header, if any, cut to 64 printable ASCII
+	// bytes (it is attacker-controlled text).
 	KeyID string
 	// Algorithm is the token's alg header, if it was parsed.
 	Algorithm string
@@ -127,7 +128,7 @@ func (e *ValidationError) Error() string {
 	}
 	if e.KeyID != "" {
 		b.WriteString(", kid ")
-		b.WriteString(sanitizeForLog(e.KeyID))
+		b.WriteString(e.KeyID)
 	}
 	b.WriteString(")")
 	if e.Cause != nil {

@@ -16,10 +16,11 @@ import (
 // could not decide; adapters treat it as a server error, and the
 // combinators pass it on rather than turn it into an allow (see Any, Not).
 //
-// The policies of this package are safe for concurrent use, allocate
-// nothing when they allow (scope checks allocate nothing at all), and never
-// put token contents in their errors: a denial names only what the policy
-// requires.
+// The policies of this package are safe for concurrent use and never put
+// token contents in their errors: a denial names only what the policy
+// requires. Scope checks allocate nothing, whether they allow or deny; the
+// other policies allocate nothing when they allow, once the claims' map is
+// decoded (on the first Claims.Lookup of a token).
 type Policy interface {
 	Check(ctx context.Context, c *Claims) error
 }
@@ -46,9 +47,9 @@ func describePolicy(p Policy) string {
 	return "custom policy"
 }
 
-// scopeLister is implemented by policies whose every requirement is a fixed
-// set of scopes that must all be granted (RequireScopes, and All and Named
-// over them).
+// scopeLister is implemented by policies that require every one of a fixed
+// set of scopes, possibly among other requirements: RequireScopes, and All
+// and Named over it. All uses it to name every scope a route needs.
 type scopeLister interface {
 	allOfScopes() []string
 }
@@ -300,7 +301,7 @@ func Named(requirement string, p Policy) Policy {
 	if requirement == "" {
 		panic("authz: Named with an empty requirement")
 	}
-	scopes := allOfScopes(p)
+	var scopes []string
 	if d := staticDenial(p); d != nil {
 		scopes = d.Scopes
 	}
@@ -318,11 +319,14 @@ func (n *namedPolicy) Check(ctx context.Context, c *Claims) error {
 	if err == nil || !isDenial(err) {
 		return err
 	}
-	pe, ok := asPolicyError(err)
-	if !ok || sameScopes(pe.Scopes, n.err.Scopes) {
+	var scopes []string
+	if pe, ok := asPolicyError(err); ok {
+		scopes = pe.Scopes
+	}
+	if sameScopes(scopes, n.err.Scopes) {
 		return n.err
 	}
-	return &PolicyError{Requirement: n.req, Scopes: pe.Scopes}
+	return &PolicyError{Requirement: n.req, Scopes: scopes}
 }
 
 func (n *namedPolicy) requirement() string { return n.req }

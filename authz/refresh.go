@@ -24,11 +24,12 @@ type issuerState struct {
 
 	mu           sync.Mutex
 	discovered   string               // jwks_uri from discovery
-	lastKidFetch time.Time            // last IdP fetch for an unknown kid
+	lastKidFetch time.Time            // unknown-kid cooldown start (here or fleet-wide)
 	retryAt      time.Time            // no IdP fetch before this (back-off)
 	failures     int                  // consecutive failed fetches
 	lastErr      error                // last fetch error, nil after a success
 	unknownKids  map[string]time.Time // kid → forget after
+	announced    chan struct{}        // closed when the document is announced
 }
 
 const maxUnknownKids = 1024
@@ -89,6 +90,55 @@ type storedDoc struct {
 	JWKS      json.RawMessage `json:"jwks"`
 }
 
+const (
+	// storePoll is how often a replica waiting for another replica's fetch
+	// looks at the store; an announcement wakes it sooner.
+	storePoll = 50 * time.Millisecond
+	// announceQueue is how many announcements wait for the reloading
+	// goroutine before further ones are dropped (a dropped one only delays
+	// a reload until the next refresh).
+	announceQueue = 64
+)
+
+// adopt installs ks as the issuer's keys unless the keys held were fetched
+// at the same time or later, and returns the keys held afterwards. A nil ks
+// changes nothing. Keys are never dropped: only a newer set replaces them.
+func (st *issuerState) adopt(ks *keySet) *keySet {
+	for {
+		cur := st.keys.Load()
+		if ks == nil || (cur != nil && !ks.fetchedAt.After(cur.fetchedAt)) {
+			return cur
+		}
+		if st.removed.Load() {
+			return ks
+		}
+		if st.keys.CompareAndSwap(cur, ks) {
+			return ks
+		}
+	}
+}
+
+// changed returns a channel that is closed when the issuer's document is
+// next announced by the store (see announce).
+func (st *issuerState) changed() <-chan struct{} {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.announced == nil {
+		st.announced = make(chan struct{})
+	}
+	return st.announced
+}
+
+// announce wakes every waitStored waiting on the issuer.
+func (st *issuerState) announce() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.announced != nil {
+		close(st.announced)
+		st.announced = nil
+	}
+}
+
 // keysFor returns the issuer's usable keys, fetching when none are.
 func (v *Validator) keysFor(ctx context.Context, st *issuerState) (*keySet, error) {
 	ks := st.keys.Load()
@@ -103,7 +153,7 @@ func (v *Validator) keysFor(ctx context.Context, st *issuerState) (*keySet, erro
 		}
 	}
 	ks, err := v.refreshWait(ctx, st, "load", "")
-	if ks != nil && v.now().Before(ks.expiresAt.Add(v.keyOpts.MaxStale)) {
+	if v.usable(ks) {
 		return ks, nil
 	}
 	if err == nil {
@@ -112,19 +162,38 @@ func (v *Validator) keysFor(ctx context.Context, st *issuerState) (*keySet, erro
 	return nil, err
 }
 
+// usable reports whether ks may still verify tokens: it is fresh, or stale
+// by no more than MaxStale.
+func (v *Validator) usable(ks *keySet) bool {
+	return ks != nil && v.now().Before(ks.expiresAt.Add(v.keyOpts.MaxStale))
+}
+
 // refreshWait runs (or joins) the issuer's refresh and waits for it, or for
 // ctx. The refresh itself runs on the Validator's context with FetchTimeout,
 // so one caller giving up does not cancel it for the others.
+//
+// With kid set, a caller that joined a refresh started for another reason
+// (a scheduled refresh, or another kid) and did not get kid from it runs
+// one refresh of its own for kid: the refresh it joined may have been
+// satisfied without looking for kid at all. Within the cooldown that second
+// refresh costs a store read, not a fetch.
 func (v *Validator) refreshWait(ctx context.Context, st *issuerState, reason, kid string) (*keySet, error) {
-	ch := v.sf.DoChan(st.cfg.URL, func() (any, error) {
-		return v.refresh(st, reason, kid)
-	})
-	select {
-	case r := <-ch:
-		ks, _ := r.Val.(*keySet)
-		return ks, r.Err
-	case <-ctx.Done():
-		return st.keys.Load(), ctx.Err()
+	for round := 0; ; round++ {
+		ran := false // set by our own refresh; read after ch delivers
+		ch := v.sf.DoChan(st.cfg.URL, func() (any, error) {
+			ran = true
+			return v.refresh(st, reason, kid)
+		})
+		select {
+		case r := <-ch:
+			ks, _ := r.Val.(*keySet)
+			if kid != "" && !ran && round == 0 && (ks == nil || !ks.hasKid(kid)) {
+				continue
+			}
+			return ks, r.Err
+		case <-ctx.Done():
+			return st.keys.Load(), ctx.Err()
+		}
 	}
 }
 
@@ -146,33 +215,53 @@ func (v *Validator) refreshAsync(st *issuerState, reason string) {
 }
 
 // refresh brings the issuer's keys up to date: from the shared store when
-// another replica already fetched, else from the IdP (coordinated through a
-// keystore.Locker when the store has one). It never drops the keys it has.
-// With kid set it is a refresh for an unknown key, limited by the cooldown.
+// another replica already fetched, else from the IdP. It never drops the
+// keys it has. With kid set it is a refresh for an unknown key, limited by
+// the cooldown.
+//
+// When the store is a keystore.Locker, replicas coordinate through two
+// locks per issuer:
+//
+//   - "fetch:<issuer>" is held while one replica fetches and stores the
+//     document, and released after. A replica that finds it held waits (up
+//     to LockWait) for the holder's document instead of fetching; one that
+//     takes it first reads the store again, since the previous holder may
+//     have just stored what it needs.
+//   - "cooldown:<issuer>" is taken, while holding the fetch lock, before a
+//     fetch for an unknown kid, and never released: it expires after
+//     UnknownKeyCooldown, and until then no replica fetches for an unknown
+//     kid. Taking it under the fetch lock means that a replica which holds
+//     the fetch lock and finds the cooldown taken knows the fetch it stands
+//     for has finished and its document is in the store.
+//
+// A store that fails is put in back-off and the replica fetches on its own,
+// with its own cooldown.
 func (v *Validator) refresh(st *issuerState, reason, kid string) (*keySet, error) {
 	ctx, cancel := context.WithTimeout(v.bgCtx, v.keyOpts.FetchTimeout)
 	defer cancel()
 
-	cur := st.keys.Load()
-	if doc := v.loadStored(ctx, st); doc != nil && (cur == nil || doc.fetchedAt.After(cur.fetchedAt)) {
-		st.keys.Store(doc)
-		cur = doc
+	// satisfied reports whether ks makes a fetch unnecessary.
+	satisfied := func(ks *keySet) bool {
+		switch {
+		case ks == nil:
+			return false
+		case kid != "":
+			return ks.hasKid(kid)
+		default:
+			return v.now().Before(ks.refreshAt)
+		}
 	}
-	now := v.now()
-	fresh := cur != nil && now.Before(cur.refreshAt)
-	if kid == "" && fresh {
+
+	cur := st.adopt(v.loadStored(ctx, st))
+	if satisfied(cur) {
 		return cur, nil
 	}
-	if kid != "" && cur != nil {
-		if cur.hasKid(kid) {
-			return cur, nil
-		}
-		st.mu.Lock()
-		cooling := !st.lastKidFetch.IsZero() && now.Sub(st.lastKidFetch) < v.keyOpts.UnknownKeyCooldown
-		st.mu.Unlock()
-		if cooling {
-			return cur, nil
-		}
+	if cur == nil {
+		kid = "" // nothing to find kid in: load first
+	}
+	now := v.now()
+	if kid != "" && st.cooling(now, v.keyOpts.UnknownKeyCooldown) {
+		return cur, nil
 	}
 	st.mu.Lock()
 	backoff := time.Now().Before(st.retryAt) // real time: an operational rate limit
@@ -185,53 +274,50 @@ func (v *Validator) refresh(st *issuerState, reason, kid string) (*keySet, error
 		return cur, lastErr
 	}
 
-	// Fleet coordination: one replica fetches, the others wait for its
-	// document. For an unknown kid the lock is never released: it is the
-	// fleet-wide cooldown.
 	if locker, ok := v.store.(keystore.Locker); ok && v.storeUsable() {
-		name, ttl := "fetch:"+st.cfg.URL, v.keyOpts.FetchTimeout+time.Second
-		if kid != "" {
-			name, ttl = "cooldown:"+st.cfg.URL, v.keyOpts.UnknownKeyCooldown
-		}
-		sctx, scancel := context.WithTimeout(ctx, v.keyOpts.StoreTimeout)
-		unlock, got, err := locker.TryLock(sctx, name, ttl)
-		scancel()
+		unlock, got, err := v.tryLock(ctx, locker, "fetch:"+st.cfg.URL, v.keyOpts.FetchTimeout+time.Second)
 		switch {
 		case err != nil:
-			v.storeFailed()
+			// The store failed and is in back-off now: fetch directly.
 		case !got:
+			// Another replica is fetching: wait for its document.
 			var since time.Time
 			if cur != nil {
 				since = cur.fetchedAt
 			}
 			if doc := v.waitStored(ctx, st, since); doc != nil {
-				st.keys.Store(doc)
 				return doc, nil
 			}
-			if kid != "" && cur != nil {
-				return cur, nil // another replica holds the cooldown
+			if v.usable(cur) {
+				// Keep serving what we have; the next refresh tries
+				// again, rather than every waiting replica calling an
+				// IdP that may be slow already.
+				return cur, nil
 			}
-			// The holder died or is slow: fetch ourselves.
+			// Nothing to serve, and the holder died or is slow: fetch.
 		default:
-			if kid == "" {
-				defer func() {
-					uctx, ucancel := context.WithTimeout(context.WithoutCancel(ctx), v.keyOpts.StoreTimeout)
-					_ = unlock(uctx)
-					ucancel()
-				}()
+			defer v.release(ctx, unlock)
+			if cur = st.adopt(v.loadStored(ctx, st)); satisfied(cur) {
+				return cur, nil
+			}
+			if kid != "" {
+				_, got, err := v.tryLock(ctx, locker, "cooldown:"+st.cfg.URL, v.keyOpts.UnknownKeyCooldown)
+				if err == nil && !got {
+					// Another replica fetched for an unknown kid within
+					// the cooldown, and its document is the one just
+					// read. Cool down here too.
+					st.startCooldown(now)
+					return cur, nil
+				}
 			}
 		}
 	}
 
 	if kid != "" {
 		reason = "unknown_kid"
+		st.startCooldown(now)
 	} else if cur == nil {
 		reason = "load"
-	}
-	if kid != "" {
-		st.mu.Lock()
-		st.lastKidFetch = now
-		st.mu.Unlock()
 	}
 	ks, err := v.fetchKeys(ctx, st, reason)
 	if err != nil {
@@ -252,10 +338,52 @@ func (v *Validator) refresh(st *issuerState, reason, kid string) (*keySet, error
 	st.lastErr = nil
 	st.mu.Unlock()
 	if !st.removed.Load() {
+		// Stored unconditionally: these keys are what the IdP serves now.
 		st.keys.Store(ks)
 	}
 	v.saveStored(ctx, st, ks)
 	return ks, nil
+}
+
+// cooling reports whether an unknown-kid fetch for the issuer happened, or
+// was found to have happened elsewhere in the fleet, within cooldown.
+func (st *issuerState) cooling(now time.Time, cooldown time.Duration) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return !st.lastKidFetch.IsZero() && now.Sub(st.lastKidFetch) < cooldown
+}
+
+// startCooldown starts the issuer's unknown-kid cooldown at now.
+func (st *issuerState) startCooldown(now time.Time) {
+	st.mu.Lock()
+	st.lastKidFetch = now
+	st.mu.Unlock()
+}
+
+// tryLock takes a fleet lock, bounded by StoreTimeout. A store error puts
+// the store in back-off.
+func (v *Validator) tryLock(ctx context.Context, locker keystore.Locker, name string, ttl time.Duration) (func(context.Context) error, bool, error) {
+	sctx, cancel := context.WithTimeout(ctx, v.keyOpts.StoreTimeout)
+	defer cancel()
+	unlock, got, err := locker.TryLock(sctx, name, ttl)
+	if err != nil {
+		if ctx.Err() == nil {
+			v.storeFailed()
+		}
+		return nil, false, err
+	}
+	return unlock, got, nil
+}
+
+// release releases a fleet lock, bounded by StoreTimeout even when ctx is
+// done. A lock that cannot be released expires by itself.
+func (v *Validator) release(ctx context.Context, unlock func(context.Context) error) {
+	if unlock == nil {
+		return
+	}
+	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), v.keyOpts.StoreTimeout)
+	defer cancel()
+	_ = unlock(uctx)
 }
 
 // storeUsable reports whether the store is outside its failure back-off.
@@ -264,27 +392,47 @@ func (v *Validator) storeUsable() bool {
 }
 
 // storeFailed puts the store in back-off, so requests and refreshes stop
-// waiting on it; it is tried again after the back-off.
+// waiting on it; it is tried again after the back-off: four store timeouts,
+// within [RetryMin, RetryMax] (2s with the defaults).
 func (v *Validator) storeFailed() {
-	v.storeDownUntil.Store(time.Now().Add(2 * time.Second).UnixNano())
+	d := min(max(4*v.keyOpts.StoreTimeout, v.keyOpts.RetryMin), v.keyOpts.RetryMax)
+	v.storeDownUntil.Store(time.Now().Add(d).UnixNano())
 }
 
-// loadStored reads and parses the issuer's document from the store. A miss,
-// a store failure or a document that does not belong to this issuer all
-// return nil.
+// storeWorked ends a back-off early: the store just answered.
+func (v *Validator) storeWorked() {
+	if v.storeDownUntil.Load() != 0 {
+		v.storeDownUntil.Store(0)
+	}
+}
+
+// loadStored is readStored unless the store is in back-off.
 func (v *Validator) loadStored(ctx context.Context, st *issuerState) *keySet {
 	if !v.storeUsable() {
 		return nil
 	}
+	return v.readStored(ctx, st)
+}
+
+// readStored reads and parses the issuer's document from the store. A miss,
+// a store failure, a document that does not belong to this issuer, and one
+// older than MaxStale allows all return nil. When the document is not newer
+// than the keys held, it returns those without parsing.
+func (v *Validator) readStored(ctx context.Context, st *issuerState) *keySet {
 	sctx, cancel := context.WithTimeout(ctx, v.keyOpts.StoreTimeout)
 	data, err := v.store.Get(sctx, st.storeKey)
 	cancel()
-	if err != nil {
-		if !errors.Is(err, keystore.ErrNotFound) && ctx.Err() == nil {
+	switch {
+	case errors.Is(err, keystore.ErrNotFound):
+		v.storeWorked()
+		return nil
+	case err != nil:
+		if ctx.Err() == nil {
 			v.storeFailed()
 		}
 		return nil
 	}
+	v.storeWorked()
 	var doc storedDoc
 	if json.Unmarshal(data, &doc) != nil || doc.V != 1 || doc.Issuer != st.cfg.URL || doc.Source != st.source() {
 		return nil
@@ -299,32 +447,38 @@ func (v *Validator) loadStored(ctx context.Context, st *issuerState) *keySet {
 	ks.fetchedAt = time.UnixMilli(doc.FetchedAt)
 	ks.expiresAt = time.UnixMilli(doc.ExpiresAt)
 	ks.refreshAt = ks.fetchedAt.Add(ks.expiresAt.Sub(ks.fetchedAt) * 4 / 5)
-	if v.now().After(ks.expiresAt.Add(v.keyOpts.MaxStale)) {
+	if !v.usable(ks) {
 		return nil
 	}
 	return ks
 }
 
-// waitStored polls the store until it holds a document fetched after since,
-// for at most LockWait.
+// waitStored waits, for at most LockWait, until the issuer has keys fetched
+// after since: adopted from an announcement, or read from the store, which
+// it polls. It returns nil when none came, or when the store failed.
 func (v *Validator) waitStored(ctx context.Context, st *issuerState, since time.Time) *keySet {
 	deadline := time.NewTimer(v.keyOpts.LockWait)
 	defer deadline.Stop()
-	tick := time.NewTicker(25 * time.Millisecond)
+	tick := time.NewTicker(storePoll)
 	defer tick.Stop()
 	for {
+		wake := st.changed()
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-deadline.C:
 			return nil
+		case <-wake:
 		case <-tick.C:
-			if !v.storeUsable() {
-				return nil
-			}
-			if ks := v.loadStored(ctx, st); ks != nil && ks.fetchedAt.After(since) {
-				return ks
-			}
+		}
+		if ks := st.keys.Load(); ks != nil && ks.fetchedAt.After(since) {
+			return ks
+		}
+		if !v.storeUsable() {
+			return nil
+		}
+		if ks := st.adopt(v.readStored(ctx, st)); ks != nil && ks.fetchedAt.After(since) {
+			return ks
 		}
 	}
 }
@@ -335,6 +489,10 @@ func (v *Validator) saveStored(ctx context.Context, st *issuerState, ks *keySet)
 	if !v.storeUsable() {
 		return
 	}
+	ttl := ks.expiresAt.Sub(v.now()) + v.keyOpts.MaxStale
+	if ttl <= 0 {
+		return // a ttl of zero would mean no expiry
+	}
 	data, err := json.Marshal(storedDoc{
 		V: 1, Issuer: st.cfg.URL, Source: st.source(),
 		FetchedAt: ks.fetchedAt.UnixMilli(), ExpiresAt: ks.expiresAt.UnixMilli(),
@@ -343,28 +501,29 @@ func (v *Validator) saveStored(ctx context.Context, st *issuerState, ks *keySet)
 	if err != nil {
 		return
 	}
-	ttl := ks.expiresAt.Sub(v.now()) + v.keyOpts.MaxStale
 	sctx, cancel := context.WithTimeout(ctx, v.keyOpts.StoreTimeout)
-	defer cancel()
-	if err := v.store.Put(sctx, st.storeKey, data, ttl); err != nil {
-		v.storeFailed()
+	err = v.store.Put(sctx, st.storeKey, data, ttl)
+	cancel()
+	if err != nil {
+		if ctx.Err() == nil {
+			v.storeFailed()
+		}
 		return
 	}
 	if n, ok := v.store.(keystore.Notifier); ok {
-		_ = n.Publish(sctx, st.storeKey)
+		sctx, cancel := context.WithTimeout(ctx, v.keyOpts.StoreTimeout)
+		_ = n.Publish(sctx, st.storeKey) // best-effort: others poll as well
+		cancel()
 	}
 }
 
-// background refreshes keys before they expire and reloads documents other
-// replicas announce.
+// background refreshes keys before they expire, and has announced
+// documents reloaded (see watch).
 func (v *Validator) background() {
 	defer v.wg.Done()
 	if n, ok := v.store.(keystore.Notifier); ok {
-		_ = n.Subscribe(v.bgCtx, func(key string) {
-			if st := v.table.Load().byStoreKey[key]; st != nil {
-				v.reloadAsync(st)
-			}
-		})
+		v.wg.Add(1)
+		go v.watch(n)
 	}
 	for _, st := range v.table.Load().all {
 		v.refreshAsync(st, "load")
@@ -389,28 +548,49 @@ func (v *Validator) background() {
 	}
 }
 
-// reloadAsync adopts a newer stored document, without fetching.
-func (v *Validator) reloadAsync(st *issuerState) {
-	if v.closed.Load() {
-		return
+// watch subscribes to the store's announcements and reloads each announced
+// document, one at a time, until the Validator is closed. A subscription
+// that fails (the store is down at start-up) is tried again after the store
+// back-off, until it succeeds; after that the store keeps it up.
+func (v *Validator) watch(n keystore.Notifier) {
+	defer v.wg.Done()
+	keys := make(chan string, announceQueue)
+	deliver := func(key string) {
+		select {
+		case keys <- key:
+		default: // full: the next refresh catches up
+		}
 	}
-	v.wg.Add(1)
-	go func() {
-		defer v.wg.Done()
-		ctx, cancel := context.WithTimeout(v.bgCtx, v.keyOpts.StoreTimeout)
-		defer cancel()
-		if doc := v.loadStored(ctx, st); doc != nil {
-			for {
-				cur := st.keys.Load()
-				if cur != nil && !doc.fetchedAt.After(cur.fetchedAt) {
-					return
-				}
-				if st.keys.CompareAndSwap(cur, doc) {
-					return
-				}
+	retry := min(max(4*v.keyOpts.StoreTimeout, v.keyOpts.RetryMin), v.keyOpts.RetryMax)
+	for n.Subscribe(v.bgCtx, deliver) != nil {
+		t := time.NewTimer(retry)
+		select {
+		case <-v.bgCtx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+	for {
+		select {
+		case <-v.bgCtx.Done():
+			return
+		case key := <-keys:
+			if st := v.table.Load().byStoreKey[key]; st != nil {
+				v.reload(st)
 			}
 		}
-	}()
+	}
+}
+
+// reload adopts the issuer's stored document if it is newer, without
+// fetching, and wakes the refresh waiting for it, if any. An announcement
+// shows the store answers, so it is read even during a store back-off.
+func (v *Validator) reload(st *issuerState) {
+	ctx, cancel := context.WithTimeout(v.bgCtx, v.keyOpts.StoreTimeout)
+	defer cancel()
+	st.adopt(v.readStored(ctx, st))
+	st.announce()
 }
 
 // Warm fetches the keys of every issuer that has none, waiting up to ctx.

@@ -248,7 +248,7 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 		typ = *h.Typ
 	}
 	fail := func(sentinel error, reason Reason, issuer string, cause error) (*Claims, error) {
-		return nil, &ValidationError{Err: sentinel, Reason: reason, Issuer: issuer, KeyID: kid, Algorithm: sanitizeForLog(alg), Cause: cause}
+		return nil, &ValidationError{Err: sentinel, Reason: reason, Issuer: issuer, KeyID: sanitizeForLog(kid), Algorithm: sanitizeForLog(alg), Cause: cause}
 	}
 	if !supportedAlg(alg) {
 		return fail(ErrAlgorithm, ReasonAlgorithm, "", nil)
