@@ -40,7 +40,8 @@ type Claims struct {
 	// KeyID, Algorithm and Type are the token's kid, alg and typ headers.
 	KeyID, Algorithm, Type string
 
-	raw []byte
+	raw           []byte
+	scopeMatching ScopeMatching // the issuer's default strategy
 
 	mapOnce sync.Once
 	m       map[string]any

@@ -225,7 +225,9 @@ func newErr(sentinel error, reason Reason) *ValidationError {
 // a route requires. It matches ErrForbidden.
 type PolicyError struct {
 	// Requirement names the requirement that failed, for logs, for example
-	// `scope "write:messages"` or `role "admin" in tenant "t1"`.
+	// `scope "write:messages"` or `tenant role "admin"`. It never holds
+	// values from the token. A PolicyError may be shared between requests:
+	// do not modify it.
 	Requirement string
 	// Scopes lists the scopes the route requires when the failure is a
 	// missing scope; adapters put them in the scope= parameter of the

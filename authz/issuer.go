@@ -80,6 +80,11 @@ type Issuer struct {
 	// {"scope", "scp"}.
 	ScopeClaims []string
 
+	// ScopeMatching is how scope policies that choose no strategy compare
+	// this issuer's scopes (Exact, Hierarchic, Wildcard); zero means Exact.
+	// A policy's own strategy (authz.Wildcard.RequireScopes(...)) wins.
+	ScopeMatching ScopeMatching
+
 	// Check, when set, runs after every standard check passes, for
 	// issuer-specific rules (the Descope preset rejects refresh tokens
 	// here). Return an error to reject the token; it is wrapped as
@@ -189,6 +194,9 @@ func (is Issuer) compile() (*issuerConfig, error) {
 		if a == "" {
 			return fail("empty audience")
 		}
+	}
+	if is.ScopeMatching > Wildcard {
+		return fail("unknown ScopeMatching %d", is.ScopeMatching)
 	}
 	c := &issuerConfig{Issuer: is, algs: map[string]bool{}}
 	if is.JWKSURL != "" {

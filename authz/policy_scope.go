@@ -173,11 +173,14 @@ func (p *scopePolicy) Check(_ context.Context, c *Claims) error {
 	return nil
 }
 
-// defaultScopeMatching is the strategy for policies that choose none.
-//
-// TODO(lead): once Issuer has a ScopeMatching field and Claims records the
-// accepting issuer's strategy, return it here (zero → Exact).
-func defaultScopeMatching(*Claims) ScopeMatching { return Exact }
+// defaultScopeMatching is the strategy for policies that choose none: the
+// accepting issuer's Issuer.ScopeMatching (zero means Exact).
+func defaultScopeMatching(c *Claims) ScopeMatching {
+	if c.scopeMatching != 0 {
+		return c.scopeMatching
+	}
+	return Exact
+}
 
 func grantsScope(m ScopeMatching, granted []string, required string) bool {
 	for _, g := range granted {

@@ -74,3 +74,27 @@ func TestEntraTenants(t *testing.T) {
 		})
 	}
 }
+
+func TestIssuerScopeMatching(t *testing.T) {
+	idp := authztest.NewT(t)
+	is := idp.OIDC("api")
+	is.ScopeMatching = authz.Hierarchic
+	v := newValidator(t, []authz.Issuer{is})
+	c := idp.Claims("u", "api")
+	c["scope"] = "messages"
+	claims, err := v.Validate(bg, mint(t, idp, c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := authz.RequireScopes("messages:read").Check(bg, claims); err != nil {
+		t.Fatalf("issuer-level hierarchic matching not applied: %v", err)
+	}
+	if err := authz.Exact.RequireScopes("messages:read").Check(bg, claims); !errors.Is(err, authz.ErrForbidden) {
+		t.Fatalf("a policy's own strategy must win: %v", err)
+	}
+	bad := idp.OIDC("api")
+	bad.ScopeMatching = 99
+	if _, err := authz.New([]authz.Issuer{bad}, authz.WithoutBackground()); err == nil {
+		t.Fatal("unknown ScopeMatching accepted")
+	}
+}

@@ -361,6 +361,8 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 		Algorithm:  alg,
 		Type:       typ,
 		raw:        pb,
+
+		scopeMatching: cfg.ScopeMatching,
 	}
 	if rc.ClientID.set {
 		c.ClientID = rc.ClientID.s
