@@ -101,8 +101,10 @@ const (
 type ValidationError struct {
 	// Reason is the stable code for the rejection.
 	Reason Reason
-	// Issuer is the issuer URL the token claimed, once known and configured.
-	Issuer string
+	// Issuer is the URL of the configured issuer the token named, once
+	// known; IssuerName is that issuer's Name. Both are empty when the
+	// token named no configured issuer (its iss is never copied here).
+	Issuer, IssuerName string
 	// KeyID is the token's kid header, if any, cut to 64 printable ASCII
 	// bytes (it is attacker-controlled text).
 	KeyID string

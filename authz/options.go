@@ -154,9 +154,11 @@ type FetchFunc func(ctx context.Context, info FetchInfo) (FetchResult, error)
 
 // Hooks wrap the Validator's work, for tracing, metrics and logs, the way
 // go-redis hooks do: each receives the next function and returns one that
-// calls it. A hook sees issuers, key IDs, algorithms, outcomes and reason
-// codes through the Claims and *ValidationError values, never more of the
-// token than that.
+// calls it. The Validate hook receives the raw token and, on success, the
+// full *Claims: a hook must not record either. What is safe to record is
+// the issuer name, key ID, algorithm, outcome and reason code (from Claims
+// and *ValidationError). With WithTokenCache, cache hits pass through the
+// Validate hook too (see TokenCacheStats for hit counts).
 type Hooks struct {
 	// Validate wraps every call of Validate.
 	Validate func(next ValidateFunc) ValidateFunc

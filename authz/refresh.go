@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -224,9 +225,10 @@ func (v *Validator) refreshAsync(st *issuerState, reason string) {
 //
 //   - "fetch:<issuer>" is held while one replica fetches and stores the
 //     document, and released after. A replica that finds it held waits (up
-//     to LockWait) for the holder's document instead of fetching; one that
-//     takes it first reads the store again, since the previous holder may
-//     have just stored what it needs.
+//     to LockWait) for the holder's document or for the lock, instead of
+//     fetching (see waitStored); one that takes the lock first reads the
+//     store again, since the previous holder may have just stored what it
+//     needs.
 //   - "cooldown:<issuer>" is taken, while holding the fetch lock, before a
 //     fetch for an unknown kid, and never released: it expires after
 //     UnknownKeyCooldown, and until then no replica fetches for an unknown
@@ -275,28 +277,19 @@ func (v *Validator) refresh(st *issuerState, reason, kid string) (*keySet, error
 	}
 
 	if locker, ok := v.store.(keystore.Locker); ok && v.storeUsable() {
-		unlock, got, err := v.tryLock(ctx, locker, "fetch:"+st.cfg.URL, v.keyOpts.FetchTimeout+time.Second)
+		var since time.Time
+		if cur != nil {
+			since = cur.fetchedAt
+		}
+		unlock, doc, err := v.waitStored(ctx, st, locker, since)
 		switch {
-		case err != nil:
-			// The store failed and is in back-off now: fetch directly.
-		case !got:
-			// Another replica is fetching: wait for its document.
-			var since time.Time
-			if cur != nil {
-				since = cur.fetchedAt
-			}
-			if doc := v.waitStored(ctx, st, since); doc != nil {
-				return doc, nil
-			}
-			if v.usable(cur) {
-				// Keep serving what we have; the next refresh tries
-				// again, rather than every waiting replica calling an
-				// IdP that may be slow already.
-				return cur, nil
-			}
-			// Nothing to serve, and the holder died or is slow: fetch.
-		default:
+		case doc != nil:
+			// Another replica fetched while we waited.
+			return doc, nil
+		case unlock != nil:
 			defer v.release(ctx, unlock)
+			// The previous holder may have stored what we need since we
+			// looked.
 			if cur = st.adopt(v.loadStored(ctx, st)); satisfied(cur) {
 				return cur, nil
 			}
@@ -310,6 +303,16 @@ func (v *Validator) refresh(st *issuerState, reason, kid string) (*keySet, error
 					return cur, nil
 				}
 			}
+		case err != nil:
+			// The store failed and is in back-off now: fetch directly.
+		case v.usable(cur):
+			// Another replica held the lock for all of LockWait. Keep
+			// serving what we have and let the next refresh try again,
+			// rather than have every waiting replica call an IdP that
+			// may be slow already.
+			return cur, nil
+		default:
+			// Nothing to serve, and the holder died or is slow: fetch.
 		}
 	}
 
@@ -366,6 +369,9 @@ func (v *Validator) tryLock(ctx context.Context, locker keystore.Locker, name st
 	sctx, cancel := context.WithTimeout(ctx, v.keyOpts.StoreTimeout)
 	defer cancel()
 	unlock, got, err := locker.TryLock(sctx, name, ttl)
+	if err != nil && os.Getenv("DBG") != "" {
+		fmt.Fprintf(os.Stderr, "DBG lock err=%v\n", err)
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			v.storeFailed()
@@ -427,6 +433,9 @@ func (v *Validator) readStored(ctx context.Context, st *issuerState) *keySet {
 		v.storeWorked()
 		return nil
 	case err != nil:
+		if os.Getenv("DBG") != "" {
+			fmt.Fprintf(os.Stderr, "DBG get err=%v\n", err)
+		}
 		if ctx.Err() == nil {
 			v.storeFailed()
 		}
@@ -453,32 +462,51 @@ func (v *Validator) readStored(ctx context.Context, st *issuerState) *keySet {
 	return ks
 }
 
-// waitStored waits, for at most LockWait, until the issuer has keys fetched
-// after since: adopted from an announcement, or read from the store, which
-// it polls. It returns nil when none came, or when the store failed.
-func (v *Validator) waitStored(ctx context.Context, st *issuerState, since time.Time) *keySet {
-	deadline := time.NewTimer(v.keyOpts.LockWait)
-	defer deadline.Stop()
-	tick := time.NewTicker(storePoll)
-	defer tick.Stop()
+// waitStored takes the issuer's fetch lock, or waits for the replica that
+// holds it, for at most LockWait. While it waits it polls the store, and
+// looks again when the store announces the document, and it tries the lock
+// again each time, so the wait ends as soon as the holder releases the lock,
+// whether or not it stored anything.
+//
+// It returns unlock when it took the lock; doc when keys fetched after since
+// came (from the store or an announcement); err when the store failed or
+// ctx ended; and nothing when LockWait passed with the lock held throughout.
+func (v *Validator) waitStored(ctx context.Context, st *issuerState, locker keystore.Locker, since time.Time) (unlock func(context.Context) error, doc *keySet, err error) {
+	name, ttl := "fetch:"+st.cfg.URL, v.keyOpts.FetchTimeout+time.Second
+	var deadline <-chan time.Time
+	var tick *time.Ticker
 	for {
 		wake := st.changed()
+		unlock, got, err := v.tryLock(ctx, locker, name, ttl)
+		switch {
+		case err != nil:
+			return nil, nil, err
+		case got:
+			return unlock, nil, nil
+		}
+		if deadline == nil {
+			t := time.NewTimer(v.keyOpts.LockWait)
+			defer t.Stop()
+			deadline = t.C
+			tick = time.NewTicker(storePoll)
+			defer tick.Stop()
+		}
 		select {
 		case <-ctx.Done():
-			return nil
-		case <-deadline.C:
-			return nil
+			return nil, nil, ctx.Err()
+		case <-deadline:
+			return nil, nil, nil
 		case <-wake:
 		case <-tick.C:
 		}
 		if ks := st.keys.Load(); ks != nil && ks.fetchedAt.After(since) {
-			return ks
+			return nil, ks, nil // adopted from an announcement
 		}
 		if !v.storeUsable() {
-			return nil
+			return nil, nil, errors.New("key store in back-off")
 		}
 		if ks := st.adopt(v.readStored(ctx, st)); ks != nil && ks.fetchedAt.After(since) {
-			return ks
+			return nil, ks, nil
 		}
 	}
 }

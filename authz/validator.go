@@ -247,8 +247,13 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 	if h.Typ != nil {
 		typ = *h.Typ
 	}
+	var issuerName string
 	fail := func(sentinel error, reason Reason, issuer string, cause error) (*Claims, error) {
-		return nil, &ValidationError{Err: sentinel, Reason: reason, Issuer: issuer, KeyID: sanitizeForLog(kid), Algorithm: sanitizeForLog(alg), Cause: cause}
+		e := &ValidationError{Err: sentinel, Reason: reason, Issuer: issuer, KeyID: sanitizeForLog(kid), Algorithm: sanitizeForLog(alg), Cause: cause}
+		if issuer != "" {
+			e.IssuerName = issuerName
+		}
+		return nil, e
 	}
 	if !supportedAlg(alg) {
 		return fail(ErrAlgorithm, ReasonAlgorithm, "", nil)
@@ -285,6 +290,7 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 	}
 	cfg := st.cfg
 	iss := cfg.URL
+	issuerName = cfg.Name
 
 	// 4. Cheap checks.
 	if !cfg.algs[alg] {

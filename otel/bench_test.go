@@ -1,0 +1,72 @@
+package otel_test
+
+import (
+	"context"
+	"testing"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/jwtguard/jwtguard/authz"
+	"github.com/jwtguard/jwtguard/authztest"
+	"github.com/jwtguard/jwtguard/otel"
+)
+
+// BenchmarkValidate measures what the hooks add to a validation: a cached
+// repeat token, the cheapest validation there is, so the overhead shows.
+func BenchmarkValidate(b *testing.B) {
+	idp := authztest.NewT(b)
+	token := idp.MustMint(b, idp.Claims("user-1", audience))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(discard{}))
+	unsampled := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+
+	cases := []struct {
+		name string
+		opts []otel.Option // nil: no hooks
+	}{
+		{"no hooks", nil},
+		{"span", []otel.Option{otel.WithTracerProvider(tp), otel.WithMeterProvider(mp)}},
+		{"span not sampled", []otel.Option{otel.WithTracerProvider(unsampled), otel.WithMeterProvider(mp)}},
+		{"event", []otel.Option{otel.WithTracerProvider(tp), otel.WithMeterProvider(mp), otel.WithSpanMode(otel.EventOnParent)}},
+	}
+	for _, bc := range cases {
+		b.Run(bc.name, func(b *testing.B) {
+			opts := []authz.Option{authz.WithoutBackground(), authz.WithTokenCache(authz.TokenCacheOptions{})}
+			if bc.opts != nil {
+				in, err := otel.New(bc.opts...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				opts = append(opts, authz.WithHooks(in.Hooks()))
+			}
+			v, err := authz.New([]authz.Issuer{idp.OIDC(audience)}, opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer v.Close()
+			ctx := context.Background()
+			if bc.name == "event" {
+				ctx, _ = tp.Tracer("bench").Start(ctx, "request")
+			}
+			if _, err := v.Validate(ctx, token); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := v.Validate(ctx, token); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// discard is a span processor that drops every span, so that a benchmark
+// measures recording, not an exporter.
+type discard struct{}
+
+func (discard) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (discard) OnEnd(sdktrace.ReadOnlySpan)                     {}
+func (discard) Shutdown(context.Context) error                  { return nil }
+func (discard) ForceFlush(context.Context) error                { return nil }
