@@ -1,0 +1,160 @@
+package echoauth
+
+import (
+	"context"
+	"net/http"
+	"slices"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jwtguard/jwtguard/adapters/nethttp"
+	"github.com/jwtguard/jwtguard/authz"
+)
+
+// Guard authorizes the requests of echo routes. A Guard is safe for
+// concurrent use.
+type Guard struct {
+	v    *authz.Validator
+	opts []nethttp.Option
+	g    *nethttp.Guard
+}
+
+// headersOnly is the error handler a Guard gives its nethttp.Guard unless
+// the options name another: nethttp.Guard.WriteError then sets the
+// headers and writes nothing, and the middleware returns an
+// *echo.HTTPError for echo to answer.
+func headersOnly(http.ResponseWriter, *http.Request, error) {}
+
+// New returns a Guard for v with the nethttp options opts. It fails where
+// nethttp.New fails: on a nil Validator or an invalid option, so that a
+// misconfigured route is found at start-up.
+func New(v *authz.Validator, opts ...nethttp.Option) (*Guard, error) {
+	all := append([]nethttp.Option{nethttp.WithErrorHandler(headersOnly)}, opts...)
+	g, err := nethttp.New(v, all...)
+	if err != nil {
+		return nil, err
+	}
+	return &Guard{v: v, opts: slices.Clone(opts), g: g}, nil
+}
+
+// Middleware returns echo middleware that lets a request through only with
+// a valid token that satisfies every policy (nethttp.WithPolicy), and
+// rejects everything else as the package documentation says. It panics
+// where New returns an error: configuration is checked once, when routes
+// are built.
+func Middleware(v *authz.Validator, opts ...nethttp.Option) echo.MiddlewareFunc {
+	g, err := New(v, opts...)
+	if err != nil {
+		panic(err)
+	}
+	return g.Middleware
+}
+
+// Require returns echo middleware that lets a request through only with a
+// valid token that satisfies every one of policies, checked in order; with
+// no policies, any valid token passes. It is Middleware with a
+// nethttp.WithPolicy per policy:
+//
+//	e.POST("/messages", post, echoauth.Require(v, authz.RequireScopes("read:messages", "write:messages")))
+//
+// It panics on a nil Validator or a nil policy.
+func Require(v *authz.Validator, policies ...authz.Policy) echo.MiddlewareFunc {
+	return Middleware(v, policyOptions(policies)...)
+}
+
+// Require returns middleware with g's options and, in addition, every one
+// of policies (after the policies of g's options). It panics on a nil
+// policy.
+func (g *Guard) Require(policies ...authz.Policy) echo.MiddlewareFunc {
+	return Middleware(g.v, append(slices.Clip(g.opts), policyOptions(policies)...)...)
+}
+
+func policyOptions(policies []authz.Policy) []nethttp.Option {
+	opts := make([]nethttp.Option, len(policies))
+	for i, p := range policies {
+		opts[i] = nethttp.WithPolicy(p)
+	}
+	return opts
+}
+
+// Middleware is the middleware, an echo.MiddlewareFunc: it authorizes the
+// request with nethttp.Guard.Authorize and, on success, calls next with
+// the claims in c (ClaimsFromContext) and in c.Request()'s context. It
+// panics if next is nil.
+func (g *Guard) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
+	if next == nil {
+		panic("echoauth: Middleware(nil)")
+	}
+	return func(c echo.Context) error {
+		r := c.Request()
+		if len(c.ParamNames()) > 0 {
+			// For TenantFromParam, which sees only the request.
+			r = r.WithContext(context.WithValue(r.Context(), echoContextKey, c))
+		}
+		r2, err := g.g.Authorize(r)
+		if err != nil {
+			return g.reject(c, r, err)
+		}
+		if claims, ok := nethttp.ClaimsFromContext(r2.Context()); ok {
+			c.Set(claimsKey, claims)
+		}
+		c.SetRequest(r2)
+		return next(c)
+	}
+}
+
+// reject answers a request Authorize refused.
+func (g *Guard) reject(c echo.Context, r *http.Request, err error) error {
+	res := c.Response()
+	g.g.WriteError(res, r, err) // sets the headers; writes only with WithErrorHandler
+	if res.Committed {
+		return nil
+	}
+	status := nethttp.Status(err)
+	return &echo.HTTPError{Code: status, Message: http.StatusText(status), Internal: err}
+}
+
+// claimsKey is the echo.Context key of the claims. echo keys are strings;
+// read the value with ClaimsFromContext.
+const claimsKey = "github.com/jwtguard/jwtguard/adapters/echoauth.claims"
+
+// ClaimsFromContext returns the claims of the token the request was
+// authorized with. ok is false in a request that passed anonymously
+// (nethttp.Optional) or did not pass through a Guard.
+func ClaimsFromContext(c echo.Context) (*authz.Claims, bool) {
+	claims, ok := c.Get(claimsKey).(*authz.Claims)
+	return claims, ok && claims != nil
+}
+
+// contextKey is the type of the package's context keys: a pointer, so no
+// other package can make an equal key.
+type contextKey struct{ name string }
+
+// echoContextKey holds the echo.Context in the request's context while the
+// Guard authorizes it, for TenantFromParam.
+var echoContextKey = &contextKey{"echo context"}
+
+// TenantFromParam is a nethttp option that names the tenant of a request
+// after the echo path parameter name (c.Param(name)), for authz's tenant
+// policies (authz.RequestTenant):
+//
+//	e.GET("/tenants/:tenant/settings", settings, echoauth.Middleware(v,
+//		echoauth.TenantFromParam("tenant"),
+//		nethttp.WithPolicy(authz.TenantRoles(authz.RequestTenant, "admin")),
+//	))
+//
+// A route without the parameter has no tenant, and tenant policies deny.
+// The option works in a Guard of this package only: elsewhere the request
+// has no tenant. TenantFromParam panics if name is empty.
+func TenantFromParam(name string) nethttp.Option {
+	if name == "" {
+		panic("echoauth: TenantFromParam with an empty name")
+	}
+	return nethttp.WithTenantFrom(func(r *http.Request) string {
+		c, ok := r.Context().Value(echoContextKey).(echo.Context)
+		if !ok {
+			return ""
+		}
+		return c.Param(name)
+	})
+}
