@@ -40,13 +40,18 @@ type KeyOptions struct {
 	// MaxDocumentSize caps a discovery or JWKS response body [1 MiB].
 	MaxDocumentSize int64
 	// RetryMin and RetryMax bound the exponential back-off after a failed
-	// fetch [1s, 1m]: no fetch is attempted for an issuer during it.
+	// fetch [1s, 1m]: no fetch is attempted for an issuer during it. With a
+	// keystore.Locker store, RetryMin also spaces the whole fleet's
+	// scheduled refresh attempts (one replica per RetryMin).
 	RetryMin, RetryMax time.Duration
 	// StoreTimeout bounds each call to the key store [500ms]. A store that
-	// fails is skipped for a back-off period, and keys are fetched directly.
+	// fails is skipped for a back-off period (4 × StoreTimeout, within
+	// [RetryMin, RetryMax]) and keys are fetched directly meanwhile.
 	StoreTimeout time.Duration
 	// LockWait is how long a replica waits for another replica's fetch
-	// (announced through a keystore.Locker) before fetching itself [3s].
+	// (coordinated through a keystore.Locker) to store its document or
+	// release the lock [3s]. After it, a replica with usable keys keeps
+	// serving them; one with none fetches itself.
 	LockWait time.Duration
 }
 
@@ -99,9 +104,10 @@ func (o KeyOptions) ttl(age time.Duration) time.Duration {
 // Option configures a Validator.
 type Option func(*Validator)
 
-// WithStore sets the key store shared documents are kept in. The default is
-// an in-process store private to the Validator; pass a keystore/redis Store
-// to share keys across replicas.
+// WithStore sets the key store fetched documents are shared through. Without
+// it, each Validator keeps its parsed keys in process only. Pass a
+// keystore/memory Store to share them between Validators of one process, or
+// a keystore/redis Store to share them across replicas.
 func WithStore(s keystore.Store) Option { return func(v *Validator) { v.store = s } }
 
 // WithHTTPClient sets the client used for discovery and JWKS fetches. Its

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -200,10 +199,13 @@ func (v *Validator) refreshWait(ctx context.Context, st *issuerState, reason, ki
 
 // refreshAsync starts a background refresh unless one is running.
 func (v *Validator) refreshAsync(st *issuerState, reason string) {
-	if v.closed.Load() || !st.refreshing.CompareAndSwap(false, true) {
+	if !st.refreshing.CompareAndSwap(false, true) {
 		return
 	}
-	v.wg.Add(1)
+	if !v.goBackground() {
+		st.refreshing.Store(false)
+		return
+	}
 	go func() {
 		defer v.wg.Done()
 		defer st.refreshing.Store(false)
@@ -235,6 +237,13 @@ func (v *Validator) refreshAsync(st *issuerState, reason string) {
 //     kid. Taking it under the fetch lock means that a replica which holds
 //     the fetch lock and finds the cooldown taken knows the fetch it stands
 //     for has finished and its document is in the store.
+//   - "backoff:<issuer>" is taken the same way before a scheduled refresh
+//     (one with usable keys in hand) and never released: it expires after
+//     RetryMin. A replica that finds it taken, and the store holding
+//     nothing fresh, knows the last attempt failed, and keeps serving its
+//     keys. So an IdP that is down sees one attempt per RetryMin from the
+//     fleet, not one per replica. A replica with no usable keys does not
+//     wait for it.
 //
 // A store that fails is put in back-off and the replica fetches on its own,
 // with its own cooldown.
@@ -293,7 +302,8 @@ func (v *Validator) refresh(st *issuerState, reason, kid string) (*keySet, error
 			if cur = st.adopt(v.loadStored(ctx, st)); satisfied(cur) {
 				return cur, nil
 			}
-			if kid != "" {
+			switch {
+			case kid != "":
 				_, got, err := v.tryLock(ctx, locker, "cooldown:"+st.cfg.URL, v.keyOpts.UnknownKeyCooldown)
 				if err == nil && !got {
 					// Another replica fetched for an unknown kid within
@@ -302,7 +312,16 @@ func (v *Validator) refresh(st *issuerState, reason, kid string) (*keySet, error
 					st.startCooldown(now)
 					return cur, nil
 				}
+			case v.usable(cur):
+				_, got, err := v.tryLock(ctx, locker, "backoff:"+st.cfg.URL, v.keyOpts.RetryMin)
+				if err == nil && !got {
+					// Another replica tried within RetryMin and stored
+					// nothing newer: its fetch failed. Keep serving.
+					return cur, nil
+				}
 			}
+		case ctx.Err() != nil:
+			return cur, ctx.Err()
 		case err != nil:
 			// The store failed and is in back-off now: fetch directly.
 		case v.usable(cur):
@@ -369,9 +388,6 @@ func (v *Validator) tryLock(ctx context.Context, locker keystore.Locker, name st
 	sctx, cancel := context.WithTimeout(ctx, v.keyOpts.StoreTimeout)
 	defer cancel()
 	unlock, got, err := locker.TryLock(sctx, name, ttl)
-	if err != nil && os.Getenv("DBG") != "" {
-		fmt.Fprintf(os.Stderr, "DBG lock err=%v\n", err)
-	}
 	if err != nil {
 		if ctx.Err() == nil {
 			v.storeFailed()
@@ -401,8 +417,12 @@ func (v *Validator) storeUsable() bool {
 // waiting on it; it is tried again after the back-off: four store timeouts,
 // within [RetryMin, RetryMax] (2s with the defaults).
 func (v *Validator) storeFailed() {
-	d := min(max(4*v.keyOpts.StoreTimeout, v.keyOpts.RetryMin), v.keyOpts.RetryMax)
-	v.storeDownUntil.Store(time.Now().Add(d).UnixNano())
+	v.storeDownUntil.Store(time.Now().Add(v.storeBackoff()).UnixNano())
+}
+
+// storeBackoff is how long a failed store is left alone.
+func (v *Validator) storeBackoff() time.Duration {
+	return min(max(4*v.keyOpts.StoreTimeout, v.keyOpts.RetryMin), v.keyOpts.RetryMax)
 }
 
 // storeWorked ends a back-off early: the store just answered.
@@ -433,9 +453,6 @@ func (v *Validator) readStored(ctx context.Context, st *issuerState) *keySet {
 		v.storeWorked()
 		return nil
 	case err != nil:
-		if os.Getenv("DBG") != "" {
-			fmt.Fprintf(os.Stderr, "DBG get err=%v\n", err)
-		}
 		if ctx.Err() == nil {
 			v.storeFailed()
 		}
@@ -589,9 +606,8 @@ func (v *Validator) watch(n keystore.Notifier) {
 		default: // full: the next refresh catches up
 		}
 	}
-	retry := min(max(4*v.keyOpts.StoreTimeout, v.keyOpts.RetryMin), v.keyOpts.RetryMax)
 	for n.Subscribe(v.bgCtx, deliver) != nil {
-		t := time.NewTimer(retry)
+		t := time.NewTimer(v.storeBackoff())
 		select {
 		case <-v.bgCtx.Done():
 			t.Stop()

@@ -41,6 +41,7 @@ type Validator struct {
 	bgCtx          context.Context
 	cancel         context.CancelFunc
 	wg             sync.WaitGroup
+	closeMu        sync.Mutex // orders wg.Add against Close's wg.Wait
 	closed         atomic.Bool
 }
 
@@ -171,11 +172,26 @@ func (v *Validator) RemoveIssuer(url string) bool {
 // Close stops the background refresh and waits for it. Validate keeps
 // working after Close with the keys it has, fetching on demand.
 func (v *Validator) Close() error {
-	if v.closed.CompareAndSwap(false, true) {
+	v.closeMu.Lock()
+	first := v.closed.CompareAndSwap(false, true)
+	v.closeMu.Unlock()
+	if first {
 		v.cancel()
 		v.wg.Wait()
 	}
 	return nil
+}
+
+// goBackground registers a background goroutine about to start; it
+// reports false once the Validator is closed.
+func (v *Validator) goBackground() bool {
+	v.closeMu.Lock()
+	defer v.closeMu.Unlock()
+	if v.closed.Load() {
+		return false
+	}
+	v.wg.Add(1)
+	return true
 }
 
 // Validate checks token and returns its claims, or a *ValidationError that
@@ -336,9 +352,13 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 			key = ks2.find(kid, alg)
 		}
 		if key == nil {
-			if ctx.Err() == nil {
-				st.rememberUnknownKid(lookupKid, now.Add(v.keyOpts.UnknownKeyTTL))
+			if ctx.Err() != nil {
+				// The caller gave up before the kid could be looked up:
+				// the token may well be good (a fresh rotation), so this is
+				// an outage for the caller to retry, not a bad token.
+				return fail(ErrKeysUnavailable, ReasonKeysUnavailable, iss, ctx.Err())
 			}
+			st.rememberUnknownKid(lookupKid, now.Add(v.keyOpts.UnknownKeyTTL))
 			_ = err // the cause of a failed refresh is not the caller's concern: the kid is unknown
 			return fail(ErrUnknownKey, ReasonUnknownKey, iss, nil)
 		}

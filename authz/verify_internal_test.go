@@ -61,7 +61,7 @@ func TestVerifyMatchesGoJose(t *testing.T) {
 			check(tok)
 			i := strings.LastIndexByte(tok, '.')
 			sig, _ := base64.RawURLEncoding.DecodeString(tok[i+1:])
-			for n := 0; n < 300; n++ {
+			for n := 0; n < 60; n++ {
 				bad := append([]byte(nil), sig...)
 				switch n % 3 {
 				case 0:
