@@ -52,6 +52,9 @@ func newClient(t testing.TB, addr string, ctxTimeouts bool) *goredis.Client {
 // newStore returns a Store on client or fails t.
 func newStore(t testing.TB, client goredis.UniversalClient, opts ...redis.Option) *redis.Store {
 	t.Helper()
+	// A generous default op timeout: CI runs packages in parallel under
+	// -race on two cores. Tests of the timeout itself pass their own.
+	opts = append([]redis.Option{redis.WithTimeout(3 * time.Second)}, opts...)
 	s, err := redis.New(client, opts...)
 	if err != nil {
 		t.Fatalf("redis.New = %v", err)
