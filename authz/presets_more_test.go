@@ -2,6 +2,7 @@ package authz_test
 
 import (
 	"errors"
+	"sync"
 	"testing"
 
 	"github.com/jwtguard/jwtguard/authz"
@@ -96,5 +97,52 @@ func TestIssuerScopeMatching(t *testing.T) {
 	bad.ScopeMatching = 99
 	if _, err := authz.New([]authz.Issuer{bad}, authz.WithoutBackground()); err == nil {
 		t.Fatal("unknown ScopeMatching accepted")
+	}
+}
+
+// TestAddRemoveUnderLoad: issuers change while requests run; requests for
+// the stable issuer never fail, and -race sees no conflict.
+func TestAddRemoveUnderLoad(t *testing.T) {
+	stable, moving := authztest.NewT(t), authztest.NewT(t)
+	v := newValidator(t, []authz.Issuer{stable.OIDC("api")})
+	tok := mint(t, stable, stable.Claims("u", "api"))
+	movingTok := mint(t, moving, moving.Claims("u", "api"))
+	stop := make(chan struct{})
+	errs := make(chan error, 100)
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := v.Validate(bg, tok); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := v.Validate(bg, movingTok); err != nil && !errors.Is(err, authz.ErrUnknownIssuer) {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < 50; i++ {
+		if err := v.AddIssuer(moving.OIDC("api")); err != nil {
+			t.Fatal(err)
+		}
+		if !v.RemoveIssuer(moving.URL()) {
+			t.Fatal("RemoveIssuer = false")
+		}
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("request failed during issuer changes: %v", err)
 	}
 }
