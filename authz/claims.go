@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 	"sync"
 	"time"
 )
@@ -145,8 +147,8 @@ type audience struct {
 func (a *audience) UnmarshalJSON(b []byte) error {
 	a.set = true
 	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		s, err := jsonString(b)
+		if err != nil {
 			return err
 		}
 		a.list = []string{s}
@@ -175,11 +177,23 @@ func (o *optString) UnmarshalJSON(b []byte) error {
 	if len(b) == 0 || b[0] != '"' {
 		return errClaimType
 	}
-	if err := json.Unmarshal(b, &o.s); err != nil {
+	s, err := jsonString(b)
+	if err != nil {
 		return err
 	}
-	o.set = true
+	o.s, o.set = s, true
 	return nil
+}
+
+// jsonString decodes a JSON string literal that encoding/json has already
+// validated; literals without escapes (nearly all) are sliced directly.
+func jsonString(b []byte) (string, error) {
+	if len(b) >= 2 && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 && utf8.Valid(b) {
+		return string(b[1 : len(b)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(b, &s)
+	return s, err
 }
 
 // numericDate is a JSON number of seconds since the epoch (RFC 7519 §2);
@@ -196,8 +210,9 @@ func (n *numericDate) UnmarshalJSON(b []byte) error {
 	if len(b) == 0 || !(b[0] == '-' || (b[0] >= '0' && b[0] <= '9')) {
 		return errClaimType
 	}
-	var f float64
-	if err := json.Unmarshal(b, &f); err != nil {
+	// encoding/json validated the literal as a JSON number already.
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return errClaimType
 	}
 	// Clamp to a sane range so the conversion cannot overflow.

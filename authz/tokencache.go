@@ -45,7 +45,8 @@ func WithTokenCache(o TokenCacheOptions) Option {
 const cacheShards = 16
 
 type tokenCache struct {
-	opts   TokenCacheOptions
+	opts     TokenCacheOptions
+	maxStale time.Duration // KeyOptions.MaxStale
 	seed   maphash.Seed
 	shards [cacheShards]cacheShard
 	hits   atomic.Uint64
@@ -96,7 +97,7 @@ func (c *tokenCache) get(token string, now time.Time) *Claims {
 	ok := !e.st.removed.Load() &&
 		now.Before(e.claims.ExpiresAt.Add(e.leeway)) &&
 		(e.nbf.IsZero() || !e.nbf.After(now.Add(e.leeway))) &&
-		e.keyStillPublished()
+		e.keyStillPublished(now, c.maxStale)
 	if !ok {
 		c.remove(token, e)
 		c.misses.Add(1)
@@ -107,10 +108,11 @@ func (c *tokenCache) get(token string, now time.Time) *Claims {
 }
 
 // keyStillPublished reports whether the entry's key is in the issuer's
-// current key set.
-func (e *cacheEntry) keyStillPublished() bool {
+// current key set, and that set is still usable (not past its staleness
+// limit: then uncached tokens get ErrKeysUnavailable, and so must this one).
+func (e *cacheEntry) keyStillPublished(now time.Time, maxStale time.Duration) bool {
 	cur := e.st.keys.Load()
-	if cur == nil {
+	if cur == nil || !now.Before(cur.expiresAt.Add(maxStale)) {
 		return false
 	}
 	if cur == e.ks.Load() {

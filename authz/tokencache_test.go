@@ -124,3 +124,24 @@ func TestTokenCacheBoundsAndConcurrency(t *testing.T) {
 		t.Fatalf("oversized token touched the cache")
 	}
 }
+
+// TestTokenCacheStaleKeys: once the issuer's keys are past the staleness
+// limit, a cached token gets ErrKeysUnavailable like any other.
+func TestTokenCacheStaleKeys(t *testing.T) {
+	iss := authztest.NewT(t)
+	clock := newClock()
+	opts := fastKeys
+	opts.MaxStale = time.Minute
+	v := newValidator(t, []authz.Issuer{iss.OIDC("api")}, authz.WithClock(clock.Now), authz.WithKeyOptions(opts), authz.WithTokenCache(authz.TokenCacheOptions{}))
+	c := iss.Claims("u", "api")
+	c["exp"] = clock.Now().Add(24 * time.Hour).Unix()
+	tok := mint(t, iss, c)
+	if _, err := v.Validate(bg, tok); err != nil {
+		t.Fatal(err)
+	}
+	iss.SetFailure(authztest.Fail5xx)
+	clock.Add(10 * time.Minute) // max-age 300 s + MaxStale 1 min < 10 min
+	if _, err := v.Validate(bg, tok); !errors.Is(err, authz.ErrKeysUnavailable) {
+		t.Fatalf("cached token with stale keys: err = %v, want ErrKeysUnavailable", err)
+	}
+}

@@ -65,6 +65,9 @@ func New(issuers []Issuer, opts ...Option) (*Validator, error) {
 		o(v)
 	}
 	v.keyOpts = v.keyOpts.withDefaults()
+	if v.cache != nil {
+		v.cache.maxStale = v.keyOpts.MaxStale
+	}
 	if v.client == nil {
 		v.client = defaultHTTPClient()
 	}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# bench.sh runs jwtguard's benchmarks against its peers (the benchmarks/
+# module) and writes docs/benchmarks.md from the results.
+#
+# Usage: scripts/bench.sh [-count N] [-benchtime D] [-bench REGEXP] [-o FILE]
+#                         [-raw FILE] [-from FILE] [-benchstat]
+#
+#   -count N       runs of each benchmark; the tables show medians (default 5, or $COUNT)
+#   -benchtime D   go test -benchtime, such as 1s, 200ms or 500x (default go's 1s, or $BENCHTIME)
+#   -bench REGEXP  benchmarks to run (default ".")
+#   -o FILE        markdown to write (default docs/benchmarks.md)
+#   -raw FILE      also keep the raw go test output there
+#   -from FILE     write the page from output kept with -raw, without running
+#   -benchstat     print benchstat's summary too (go run golang.org/x/perf/cmd/benchstat@latest)
+#
+# Benchmarks are noisy on a busy machine: run on an idle one, on power, and
+# compare runs with benchstat before drawing conclusions.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+count="${COUNT:-5}"
+benchtime="${BENCHTIME:-}"
+bench="."
+out="$root/docs/benchmarks.md"
+raw=""
+from=""
+benchstat=0
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-count) count="$2"; shift 2 ;;
+	-benchtime) benchtime="$2"; shift 2 ;;
+	-bench) bench="$2"; shift 2 ;;
+	-o) out="$2"; shift 2 ;;
+	-raw) raw="$2"; shift 2 ;;
+	-from) from="$2"; shift 2 ;;
+	-benchstat) benchstat=1; shift ;;
+	-h | -help | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
+	*) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+# Paths given relative to where the script was started from.
+abs() { case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+out="$(abs "$out")"
+[ -n "$raw" ] && raw="$(abs "$raw")"
+[ -n "$from" ] && from="$(abs "$from")"
+case "$count" in '' | *[!0-9]* | 0) echo "bench.sh: -count must be a positive integer" >&2; exit 2 ;; esac
+
+tmp="$(mktemp)"
+trap 'rm -f "$tmp"' EXIT
+
+args=(test -run '^$' -bench "$bench" -benchmem -count "$count")
+[ -n "$benchtime" ] && args+=(-benchtime "$benchtime")
+args+=(-timeout 60m .)
+cmd="cd benchmarks && go test -run '^\$' -bench '$bench' -benchmem -count $count${benchtime:+ -benchtime $benchtime}"
+
+cd "$root/benchmarks"
+if [ -n "$from" ]; then
+	cp "$from" "$tmp"
+	cmd="" # the command: line of the output, if any
+else
+	echo "bench.sh: $cmd" >&2
+	echo "command: $cmd" >"$tmp"
+	go "${args[@]}" | tee -a "$tmp"
+fi
+
+if [ -n "$raw" ]; then cp "$tmp" "$raw"; fi
+
+cpu="$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)"
+nproc="$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')"
+mkdir -p "$(dirname "$out")"
+go run ./cmd/benchtable -in "$tmp" -gomod go.mod -o "$out" \
+	-go "$(go version)" -cpu "$cpu" -nproc "$nproc" -cmd "$cmd"
+echo "bench.sh: wrote $out" >&2
+
+if [ "$benchstat" = 1 ]; then
+	go run golang.org/x/perf/cmd/benchstat@latest "$tmp" || echo "bench.sh: benchstat failed (optional)" >&2
+fi
