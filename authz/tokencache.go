@@ -47,10 +47,10 @@ const cacheShards = 16
 type tokenCache struct {
 	opts     TokenCacheOptions
 	maxStale time.Duration // KeyOptions.MaxStale
-	seed   maphash.Seed
-	shards [cacheShards]cacheShard
-	hits   atomic.Uint64
-	misses atomic.Uint64
+	seed     maphash.Seed
+	shards   [cacheShards]cacheShard
+	hits     atomic.Uint64
+	misses   atomic.Uint64
 }
 
 type cacheShard struct {
