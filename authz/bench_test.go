@@ -177,3 +177,29 @@ func BenchmarkValidateIssuers(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkValidateCachedParallel: repeat tokens from every core at once.
+func BenchmarkValidateCachedParallel(b *testing.B) {
+	iss, err := authztest.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer iss.Close()
+	v, err := authz.New([]authz.Issuer{iss.OIDC("api")}, authz.WithoutBackground(), authz.WithTokenCache(authz.TokenCacheOptions{}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Close()
+	tok, _ := iss.Mint(iss.Claims("user-1", "api"))
+	if _, err := v.Validate(bg, tok); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := v.Validate(bg, tok); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

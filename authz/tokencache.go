@@ -49,14 +49,18 @@ type tokenCache struct {
 	maxStale time.Duration // KeyOptions.MaxStale
 	seed     maphash.Seed
 	shards   [cacheShards]cacheShard
-	hits     atomic.Uint64
 	misses   atomic.Uint64
 }
 
+// cacheShard reads through a sync.Map, lock-free for the read-mostly load
+// a token cache sees; mu serialises writers and the size accounting.
 type cacheShard struct {
-	mu    sync.RWMutex
-	m     map[string]*cacheEntry
+	m     sync.Map // string → *cacheEntry
+	mu    sync.Mutex
+	n     int
 	bytes int
+	hits  atomic.Uint64
+	_     [40]byte // keep shards' counters on separate cache lines
 }
 
 type cacheEntry struct {
@@ -70,11 +74,7 @@ type cacheEntry struct {
 }
 
 func newTokenCache(o TokenCacheOptions) *tokenCache {
-	c := &tokenCache{opts: o, seed: maphash.MakeSeed()}
-	for i := range c.shards {
-		c.shards[i].m = make(map[string]*cacheEntry)
-	}
-	return c
+	return &tokenCache{opts: o, seed: maphash.MakeSeed()}
 }
 
 func (c *tokenCache) shard(token string) *cacheShard {
@@ -87,9 +87,8 @@ func (c *tokenCache) get(token string, now time.Time) *Claims {
 		return nil
 	}
 	sh := c.shard(token)
-	sh.mu.RLock()
-	e := sh.m[token]
-	sh.mu.RUnlock()
+	v, _ := sh.m.Load(token)
+	e, _ := v.(*cacheEntry)
 	if e == nil {
 		c.misses.Add(1)
 		return nil
@@ -103,7 +102,7 @@ func (c *tokenCache) get(token string, now time.Time) *Claims {
 		c.misses.Add(1)
 		return nil
 	}
-	c.hits.Add(1)
+	sh.hits.Add(1)
 	return e.claims
 }
 
@@ -144,25 +143,42 @@ func (c *tokenCache) put(token string, claims *Claims, st *issuerState, ks *keyS
 	maxBytes := max(c.opts.MaxBytes/cacheShards, size)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if old := sh.m[token]; old != nil {
-		sh.bytes -= old.size
+	if v, ok := sh.m.LoadAndDelete(token); ok {
+		sh.n--
+		sh.bytes -= v.(*cacheEntry).size
 	}
-	for k, old := range sh.m { // random eviction: map order is randomized
-		if len(sh.m) < maxEntries && sh.bytes+size <= maxBytes {
-			break
+	if sh.n >= maxEntries || sh.bytes+size > maxBytes {
+		// Random eviction: start the walk at a random point in the shard.
+		skip := int(maphash.String(c.seed, token)>>32) % max(sh.n, 1)
+		sh.m.Range(func(k, v any) bool {
+			if skip > 0 {
+				skip--
+				return true
+			}
+			sh.m.Delete(k)
+			sh.n--
+			sh.bytes -= v.(*cacheEntry).size
+			return sh.n >= maxEntries || sh.bytes+size > maxBytes
+		})
+		if sh.n >= maxEntries || sh.bytes+size > maxBytes { // the walk started late: finish from the top
+			sh.m.Range(func(k, v any) bool {
+				sh.m.Delete(k)
+				sh.n--
+				sh.bytes -= v.(*cacheEntry).size
+				return sh.n >= maxEntries || sh.bytes+size > maxBytes
+			})
 		}
-		delete(sh.m, k)
-		sh.bytes -= old.size
 	}
-	sh.m[token] = e
+	sh.m.Store(token, e)
+	sh.n++
 	sh.bytes += size
 }
 
 func (c *tokenCache) remove(token string, e *cacheEntry) {
 	sh := c.shard(token)
 	sh.mu.Lock()
-	if sh.m[token] == e {
-		delete(sh.m, token)
+	if sh.m.CompareAndDelete(token, e) {
+		sh.n--
 		sh.bytes -= e.size
 	}
 	sh.mu.Unlock()
@@ -174,5 +190,8 @@ func (v *Validator) TokenCacheStats() (hits, misses uint64) {
 	if v.cache == nil {
 		return 0, 0
 	}
-	return v.cache.hits.Load(), v.cache.misses.Load()
+	for i := range v.cache.shards {
+		hits += v.cache.shards[i].hits.Load()
+	}
+	return hits, v.cache.misses.Load()
 }
