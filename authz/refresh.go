@@ -182,7 +182,9 @@ func (v *Validator) refreshWait(ctx context.Context, st *issuerState, reason, ki
 		ran := false // set by our own refresh; read after ch delivers
 		ch := v.sf.DoChan(st.cfg.URL, func() (any, error) {
 			ran = true
-			return v.refresh(st, reason, kid)
+			// The first caller's context values (a trace span) carry into
+			// the shared fetch; its cancellation does not.
+			return v.refresh(context.WithoutCancel(ctx), st, reason, kid)
 		})
 		select {
 		case r := <-ch:
@@ -209,7 +211,7 @@ func (v *Validator) refreshAsync(st *issuerState, reason string) {
 	go func() {
 		defer v.wg.Done()
 		defer st.refreshing.Store(false)
-		ch := v.sf.DoChan(st.cfg.URL, func() (any, error) { return v.refresh(st, reason, "") })
+		ch := v.sf.DoChan(st.cfg.URL, func() (any, error) { return v.refresh(context.Background(), st, reason, "") })
 		select {
 		case <-ch:
 		case <-v.bgCtx.Done():
@@ -247,9 +249,11 @@ func (v *Validator) refreshAsync(st *issuerState, reason string) {
 //
 // A store that fails is put in back-off and the replica fetches on its own,
 // with its own cooldown.
-func (v *Validator) refresh(st *issuerState, reason, kid string) (*keySet, error) {
-	ctx, cancel := context.WithTimeout(v.bgCtx, v.keyOpts.FetchTimeout)
+func (v *Validator) refresh(parent context.Context, st *issuerState, reason, kid string) (*keySet, error) {
+	ctx, cancel := context.WithTimeout(parent, v.keyOpts.FetchTimeout)
 	defer cancel()
+	stop := context.AfterFunc(v.bgCtx, cancel) // Close ends every refresh
+	defer stop()
 
 	// satisfied reports whether ks makes a fetch unnecessary.
 	satisfied := func(ks *keySet) bool {

@@ -668,3 +668,38 @@ func TestNoTokenMaterial(t *testing.T) {
 		}
 	}
 }
+
+// TestFetchSpanIsChildOfValidation: a key fetch a request waits for is
+// traced under that request's validation span.
+func TestFetchSpanIsChildOfValidation(t *testing.T) {
+	idp := authztest.NewT(t)
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	in, err := otel.New(otel.WithTracerProvider(tp), otel.WithMeterProvider(noopmetric.NewMeterProvider()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := authz.New([]authz.Issuer{idp.OIDC(audience)}, authz.WithHooks(in.Hooks()), authz.WithoutBackground())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if _, err := v.Validate(context.Background(), idp.MustMint(t, idp.Claims("user-1", audience))); err != nil {
+		t.Fatal(err)
+	}
+	var validate, fetch sdktrace.ReadOnlySpan
+	for _, s := range spans.Ended() {
+		switch s.Name() {
+		case otel.SpanValidate:
+			validate = s
+		case otel.SpanFetch:
+			fetch = s
+		}
+	}
+	if validate == nil || fetch == nil {
+		t.Fatalf("spans: validate %v, fetch %v", validate, fetch)
+	}
+	if fetch.Parent().SpanID() != validate.SpanContext().SpanID() || fetch.SpanContext().TraceID() != validate.SpanContext().TraceID() {
+		t.Fatalf("fetch span parent = %v, want the validation span %v", fetch.Parent().SpanID(), validate.SpanContext().SpanID())
+	}
+}
