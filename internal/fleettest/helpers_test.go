@@ -23,6 +23,7 @@ import (
 
 	"github.com/jwtguard/jwtguard/authz"
 	"github.com/jwtguard/jwtguard/authztest"
+	"github.com/jwtguard/jwtguard/internal/redistest"
 	"github.com/jwtguard/jwtguard/keystore/redis"
 )
 
@@ -221,49 +222,8 @@ func newServerBackend(t *testing.T) *backend {
 	return &backend{addr: addr, stop: stop, start: start, pause: signal(syscall.SIGSTOP), resume: signal(syscall.SIGCONT)}
 }
 
-// silentServer accepts connections and reads from them but never answers,
-// like a hung Redis. It stops when t ends.
-func silentServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		wg    sync.WaitGroup
-	)
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() {
-				buf := make([]byte, 4096)
-				for {
-					if _, err := c.Read(buf); err != nil {
-						return
-					}
-				}
-			})
-		}
-	})
-	t.Cleanup(func() {
-		_ = ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return ln.Addr().String()
-}
+// silentServer is a Redis that never answers (redistest.SilentServer).
+func silentServer(t *testing.T) string { return redistest.SilentServer(t) }
 
 // newClient returns a go-redis client for addr, as a replica would build
 // one, closed when t ends.

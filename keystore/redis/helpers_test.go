@@ -5,13 +5,13 @@ import (
 	"crypto/rand"
 	"net"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/jwtguard/jwtguard/internal/redistest"
 	"github.com/jwtguard/jwtguard/keystore/redis"
 )
 
@@ -92,49 +92,8 @@ func testPrefix(t testing.TB, client goredis.UniversalClient) string {
 	return prefix
 }
 
-// silentServer accepts connections and reads from them but never answers,
-// like a hung Redis. It stops when t ends.
-func silentServer(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		wg    sync.WaitGroup
-	)
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() {
-				buf := make([]byte, 4096)
-				for {
-					if _, err := c.Read(buf); err != nil {
-						return
-					}
-				}
-			})
-		}
-	})
-	t.Cleanup(func() {
-		_ = ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return ln.Addr().String()
-}
+// silentServer is a Redis that never answers (redistest.SilentServer).
+func silentServer(t testing.TB) string { return redistest.SilentServer(t) }
 
 // deadAddr returns a loopback address nothing listens on.
 func deadAddr(t testing.TB) string {
