@@ -175,7 +175,7 @@ func (v *Validator) fetchKeys(ctx context.Context, st *issuerState, reason strin
 		parsed.expiresAt = now.Add(ttl)
 		parsed.refreshAt = now.Add(ttl * 4 / 5)
 		ks = parsed
-		return FetchResult{URL: url, Keys: len(parsed.all), Ignored: parsed.ignored, Bytes: len(body), TTL: ttl}, nil
+		return FetchResult{URL: url, Keys: parsed.len(), Ignored: parsed.set.Ignored(), Bytes: len(body), TTL: ttl}, nil
 	}
 	for i := len(v.fetchHooks) - 1; i >= 0; i-- {
 		fetch = v.fetchHooks[i](fetch)

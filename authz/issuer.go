@@ -3,6 +3,7 @@ package authz
 import (
 	"errors"
 	"fmt"
+	"github.com/jwtguard/jwtguard/internal/jws"
 	"net"
 	"net/url"
 	"strings"
@@ -14,12 +15,7 @@ import (
 // supports. "none" and the HMAC algorithms (HS256/384/512) are never
 // accepted, whatever the configuration says: a verifier holding only public
 // keys must not treat them as shared secrets (RFC 8725 §2.1, §3.1).
-var DefaultAlgorithms = []string{
-	"RS256", "RS384", "RS512",
-	"PS256", "PS384", "PS512",
-	"ES256", "ES384", "ES512",
-	"EdDSA",
-}
+var DefaultAlgorithms = jws.Names()
 
 // DefaultLeeway is the clock skew tolerated on exp, nbf and iat when an
 // Issuer's Leeway is zero.
@@ -245,13 +241,7 @@ func (c *issuerConfig) issuers() []string {
 	return append([]string{c.URL}, c.Aliases...)
 }
 
-func supportedAlg(a string) bool {
-	switch a {
-	case "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA":
-		return true
-	}
-	return false
-}
+func supportedAlg(a string) bool { return jws.ParseAlg(a).Valid() }
 
 // normalizeType lower-cases a typ value and strips "application/", as RFC
 // 7515 §4.1.9 recommends comparing.

@@ -674,7 +674,7 @@ func (v *Validator) Status() []IssuerStatus {
 	for _, st := range v.table.Load().all {
 		s := IssuerStatus{Name: st.cfg.Name, URL: st.cfg.URL}
 		if ks := st.keys.Load(); ks != nil {
-			s.Keys, s.FetchedAt, s.ExpiresAt = len(ks.all), ks.fetchedAt, ks.expiresAt
+			s.Keys, s.FetchedAt, s.ExpiresAt = ks.len(), ks.fetchedAt, ks.expiresAt
 		}
 		st.mu.Lock()
 		s.LastError = st.lastErr

@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"github.com/jwtguard/jwtguard/internal/jws"
 	"hash/maphash"
 	"sync"
 	"sync/atomic"
@@ -67,7 +68,7 @@ type cacheEntry struct {
 	claims *Claims
 	st     *issuerState
 	ks     atomic.Pointer[keySet] // the key set the key was last seen in
-	key    *verifyKey
+	key    *jws.Key
 	nbf    time.Time // zero when absent
 	leeway time.Duration
 	size   int
@@ -117,8 +118,8 @@ func (e *cacheEntry) keyStillPublished(now time.Time, maxStale time.Duration) bo
 	if cur == e.ks.Load() {
 		return true
 	}
-	k := cur.find(e.key.kid, e.claims.Algorithm)
-	if k == nil || !samePublicKey(k.pub, e.key.pub) {
+	k := cur.find(e.key.Kid, e.claims.Algorithm)
+	if k == nil || !samePublicKey(k.Pub, e.key.Pub) {
 		return false
 	}
 	e.ks.Store(cur)
@@ -131,7 +132,7 @@ func samePublicKey(a, b any) bool {
 	return ok && ea.Equal(b)
 }
 
-func (c *tokenCache) put(token string, claims *Claims, st *issuerState, ks *keySet, key *verifyKey, leeway time.Duration) {
+func (c *tokenCache) put(token string, claims *Claims, st *issuerState, ks *keySet, key *jws.Key, leeway time.Duration) {
 	size := len(token) + len(claims.raw) + 256
 	if len(token) > c.opts.MaxTokenSize {
 		return

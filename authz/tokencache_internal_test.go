@@ -2,6 +2,7 @@ package authz
 
 import (
 	"fmt"
+	"github.com/jwtguard/jwtguard/internal/jws"
 	"testing"
 	"time"
 )
@@ -13,7 +14,7 @@ func TestTokenCacheAccounting(t *testing.T) {
 	c := newTokenCache(TokenCacheOptions{MaxEntries: 64, MaxBytes: 64 * 1024, MaxTokenSize: 4096})
 	st := newIssuerState(&issuerConfig{Issuer: Issuer{URL: "https://i.example"}})
 	ks := &keySet{}
-	k := &verifyKey{}
+	k := &jws.Key{}
 	for i := 0; i < 2000; i++ {
 		tok := fmt.Sprintf("token-%d-%s", i%300, string(make([]byte, i%700)))
 		c.put(tok, &Claims{ExpiresAt: time.Now().Add(time.Hour), raw: make([]byte, i%200)}, st, ks, k, 0)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/jwtguard/jwtguard/internal/jws"
 	"net/http"
 	"strings"
 	"sync"
@@ -372,7 +373,7 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 	if err != nil {
 		return fail(ErrMalformed, ReasonMalformed, iss, nil)
 	}
-	if !verifySignature(alg, key.pub, []byte(token[:len(h64)+1+len(p64)]), sig) {
+	if !jws.Verify(jws.ParseAlg(alg), key, []byte(token[:len(h64)+1+len(p64)]), sig) {
 		return fail(ErrSignature, ReasonSignature, iss, nil)
 	}
 

@@ -1,4 +1,4 @@
-package authz
+package jws
 
 import (
 	"crypto"
@@ -50,8 +50,8 @@ func TestVerifyMatchesGoJose(t *testing.T) {
 				}
 				ours := verifySignature(alg, k.Public(), []byte(tok[:i]), sig)
 				theirs := false
-				if jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(alg)}); err == nil {
-					_, err = jws.Verify(k.Public())
+				if obj, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(alg)}); err == nil {
+					_, err = obj.Verify(k.Public())
 					theirs = err == nil
 				}
 				if ours != theirs {
@@ -90,4 +90,8 @@ func TestVerifyMatchesGoJose(t *testing.T) {
 	if verifySignature("RS256", &p256.PublicKey, in, make([]byte, 256)) || verifySignature("ES256", &rsaKey.PublicKey, in, make([]byte, 64)) {
 		t.Fatal("wrong key type accepted")
 	}
+}
+
+func verifySignature(alg string, pub any, input, sig []byte) bool {
+	return Verify(ParseAlg(alg), &Key{Pub: pub}, input, sig)
 }
