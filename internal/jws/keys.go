@@ -97,6 +97,48 @@ func (s *KeySet) Find(kid string, alg Alg) *Key {
 	return nil
 }
 
+// Match returns the keys a token with kid and alg may be verified with, in
+// document order: every key under kid that fits alg, or with an empty kid
+// the one key that fits alg when exactly one does. Do not modify it.
+func (s *KeySet) Match(kid string, alg Alg) []*Key {
+	if k := s.Find(kid, alg); k != nil {
+		return []*Key{k}
+	}
+	return nil
+}
+
+// NewKey returns a verification key for pub (*rsa.PublicKey,
+// *ecdsa.PublicKey on P-256/384/521, or ed25519.PublicKey), restricted to
+// alg unless alg is AlgInvalid. It refuses keys jwtguard never verifies
+// with: RSA under MinRSABits, other curves, a key whose type does not fit
+// alg.
+func NewKey(kid string, alg Alg, pub any) (*Key, error) {
+	k := &Key{Kid: kid, Alg: alg}
+	switch p := pub.(type) {
+	case *rsa.PublicKey:
+		if p.N.BitLen() < MinRSABits {
+			return nil, errors.New("RSA key under 2048 bits")
+		}
+	case *ecdsa.PublicKey:
+		switch p.Curve {
+		case elliptic.P256(), elliptic.P384(), elliptic.P521():
+		default:
+			return nil, errors.New("unsupported curve")
+		}
+	case ed25519.PublicKey:
+		if len(p) != ed25519.PublicKeySize {
+			return nil, errors.New("bad Ed25519 key size")
+		}
+	default:
+		return nil, fmt.Errorf("unsupported key type %T", pub)
+	}
+	k.Pub = pub
+	if alg != AlgInvalid && !k.fitsType(alg) {
+		return nil, errors.New("key type does not fit alg")
+	}
+	return k, nil
+}
+
 // ErrNoUsableKeys is returned when a JWK Set holds no key jwtguard can use.
 var ErrNoUsableKeys = errors.New("JWKS holds no usable signing key")
 
