@@ -1,7 +1,6 @@
 package authz
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
@@ -9,7 +8,11 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
+
+	"github.com/jwtguard/jwtguard/internal/jws"
+	"github.com/jwtguard/jwtguard/internal/strictjson"
 )
 
 // Claims are the verified claims of a token: the standard ones typed, the
@@ -45,6 +48,11 @@ type Claims struct {
 	raw           []byte
 	scopeMatching ScopeMatching // the issuer's default strategy
 
+	// Room for the usual audience and scope lists, so that decoding a
+	// token allocates no slice for them.
+	audBuf   [2]string
+	scopeBuf [8]string
+
 	mapOnce sync.Once
 	m       map[string]any
 	mapErr  error
@@ -58,15 +66,23 @@ func (c *Claims) Raw() json.RawMessage { return c.raw }
 //
 //	var custom struct{ Tenant string `json:"tenant"` }
 //	err := claims.Decode(&custom)
-func (c *Claims) Decode(v any) error { return json.Unmarshal(c.raw, v) }
+//
+// It reads the payload exactly as the rest of jwtguard does, which is not
+// how encoding/json would: a struct field matches only the member whose
+// name equals its json tag (or field name) byte for byte — "Tenant" or
+// "TENANT" never fill `json:"tenant"` — and a member of the wrong JSON type
+// is an error naming the field. Otherwise it follows encoding/json
+// (json.Unmarshaler and encoding.TextUnmarshaler are honoured; any gets
+// float64 numbers).
+func (c *Claims) Decode(v any) error { return strictjson.Decode(c.raw, v) }
 
 // Map returns every claim as a generic JSON value (numbers as json.Number).
 // It is decoded once, on first use, and shared: do not modify it.
 func (c *Claims) Map() map[string]any {
 	c.mapOnce.Do(func() {
-		d := json.NewDecoder(bytes.NewReader(c.raw))
-		d.UseNumber()
-		c.mapErr = d.Decode(&c.m)
+		v, err := strictjson.Value(c.raw)
+		c.m, _ = v.(map[string]any)
+		c.mapErr = err
 	})
 	return c.m
 }
@@ -102,165 +118,249 @@ func (c *Claims) HasScope(s string) bool {
 	return false
 }
 
-// lookupString finds a top-level string claim. ok is false when absent;
-// err is set when present with another type.
+// lookupString finds a top-level string claim, read from the payload the
+// way every other reader does. ok is false when absent; err is set when
+// present with another type.
 func (c *Claims) lookupString(name string, out *string) (ok bool, err error) {
-	v, found := c.Lookup(name)
+	v, found := strictjson.Lookup(c.raw, name)
 	if !found {
 		return false, nil
 	}
-	s, isStr := v.(string)
+	s, isStr := stringOf(v)
 	if !isStr {
-		return true, errors.New("claim " + name + " is not a string")
+		return true, &claimError{name: name}
 	}
 	*out = s
 	return true, nil
 }
 
-// rawClaims is what the payload is decoded into on the hot path: only the
-// registered claims and the usual scope claims, so no map is built.
-type rawClaims struct {
-	Iss         optString       `json:"iss"`
-	Sub         string          `json:"sub"`
-	Aud         audience        `json:"aud"`
-	Exp         numericDate     `json:"exp"`
-	Nbf         numericDate     `json:"nbf"`
-	Iat         numericDate     `json:"iat"`
-	Jti         string          `json:"jti"`
-	ClientID    optString       `json:"client_id"`
-	Azp         string          `json:"azp"`
-	Scope       json.RawMessage `json:"scope"`
-	Scp         json.RawMessage `json:"scp"`
-	Scopes      json.RawMessage `json:"scopes"`
-	Permissions json.RawMessage `json:"permissions"`
+// claimError names a claim of the wrong type or form. It never holds the
+// claim's value.
+type claimError struct{ name string }
+
+func (e *claimError) Error() string { return "claim " + e.name + " has the wrong type or form" }
+
+// stringOf returns the string a raw JSON value holds, without copying when
+// the literal has no escape (the payload is never modified).
+func stringOf(v []byte) (string, bool) {
+	if strictjson.Kind(v) != '"' {
+		return "", false
+	}
+	b, ok := strictjson.Unquote(v)
+	return jws.String(b), ok
 }
 
-// errClaimType marks a claim of the wrong JSON type.
-var errClaimType = errors.New("claim has the wrong type")
-
-// audience accepts a string or an array of strings (RFC 7519 §4.1.3).
-type audience struct {
-	set  bool
-	list []string
-}
-
-func (a *audience) UnmarshalJSON(b []byte) error {
-	a.set = true
-	if len(b) > 0 && b[0] == '"' {
-		s, err := jsonString(b)
-		if err != nil {
-			return err
-		}
-		a.list = []string{s}
-		return nil
-	}
-	if len(b) > 0 && b[0] == '[' {
-		return json.Unmarshal(b, &a.list)
-	}
-	if string(b) == "null" {
-		a.set = false
-		return nil
-	}
-	return &claimError{name: "aud"}
-}
-
-// optString is a string claim that remembers whether it was present.
-type optString struct {
-	set bool
-	s   string
-}
-
-func (o *optString) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		return nil
-	}
-	if len(b) == 0 || b[0] != '"' {
-		return errClaimType
-	}
-	s, err := jsonString(b)
+// decodeRegistered reads the registered claims (RFC 7519 §4.1) and
+// client_id / azp from a payload that strictjson.Valid accepted: one pass
+// over its members, names compared exactly. A registered claim of the wrong
+// JSON type is a *claimError naming it; a registered claim that is null
+// counts as absent.
+func (c *Claims) decodeRegistered(payload []byte) (hasIss, hasExp bool, err error) {
+	it, err := strictjson.Object(payload)
 	if err != nil {
-		return err
+		return false, false, err
 	}
-	o.s, o.set = s, true
-	return nil
+	var hasClientID bool
+	for {
+		name, v, ok := it.Next()
+		if !ok {
+			break
+		}
+		if strictjson.Kind(v) == 'n' {
+			// null is absent, for every reader (Lookup reports a null
+			// claim as absent too).
+			continue
+		}
+		var good bool
+		switch string(name) {
+		case "iss":
+			c.Issuer, good = stringOf(v)
+			hasIss = true
+		case "sub":
+			c.Subject, good = stringOf(v)
+		case "aud":
+			c.Audience, good = c.readAudience(v)
+		case "exp":
+			c.ExpiresAt, good = numericDate(v)
+			hasExp = true
+		case "nbf":
+			c.NotBefore, good = numericDate(v)
+		case "iat":
+			c.IssuedAt, good = numericDate(v)
+		case "jti":
+			c.ID, good = stringOf(v)
+		case "client_id":
+			c.ClientID, good = stringOf(v)
+			hasClientID = true
+		case "azp":
+			var azp string
+			azp, good = stringOf(v)
+			if !hasClientID {
+				c.ClientID = azp
+			}
+		default:
+			continue
+		}
+		if !good {
+			return false, false, &claimError{name: registeredName(name)}
+		}
+	}
+	return hasIss, hasExp, it.Err()
 }
 
-// jsonString decodes a JSON string literal that encoding/json has already
-// validated; literals without escapes (nearly all) are sliced directly.
-func jsonString(b []byte) (string, error) {
-	if len(b) >= 2 && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 && utf8.Valid(b) {
-		return string(b[1 : len(b)-1]), nil
+// registeredName returns the constant for a registered claim name, so an
+// error never holds bytes of the token.
+func registeredName(name []byte) string {
+	for _, n := range [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "client_id", "azp"} {
+		if string(name) == n {
+			return n
+		}
 	}
-	var s string
-	err := json.Unmarshal(b, &s)
-	return s, err
+	return "claim"
 }
 
-// numericDate is a JSON number of seconds since the epoch (RFC 7519 §2);
-// strings and other types are rejected. null counts as absent.
-type numericDate struct {
-	set bool
-	t   time.Time
+// readAudience reads aud: a string or an array of strings (RFC 7519
+// §4.1.3).
+func (c *Claims) readAudience(v []byte) ([]string, bool) {
+	switch strictjson.Kind(v) {
+	case '"':
+		s, ok := stringOf(v)
+		c.audBuf[0] = s
+		return c.audBuf[:1:1], ok
+	case '[':
+		it, err := strictjson.Array(v)
+		if err != nil {
+			return nil, false
+		}
+		list := c.audBuf[:0]
+		for {
+			e, ok := it.Next()
+			if !ok {
+				break
+			}
+			s, ok := stringOf(e)
+			if !ok {
+				return nil, false
+			}
+			list = append(list, s)
+		}
+		return list[:len(list):len(list)], it.Err() == nil
+	}
+	return nil, false
 }
 
-func (n *numericDate) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		return nil
+// numericDate reads a NumericDate (RFC 7519 §2): a JSON number of seconds
+// since the epoch, possibly fractional. Anything else — a string, null — is
+// the wrong type. Values before the epoch count as the epoch and values
+// past year 9999 as its end, so no conversion overflows.
+func numericDate(v []byte) (time.Time, bool) {
+	if strictjson.Kind(v) != '0' {
+		return time.Time{}, false
 	}
-	if len(b) == 0 || !(b[0] == '-' || (b[0] >= '0' && b[0] <= '9')) {
-		return errClaimType
+	s := jws.String(v)
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Unix(min(max(n, 0), maxNumericDate), 0).UTC(), true
 	}
-	// encoding/json validated the literal as a JSON number already.
-	f, err := strconv.ParseFloat(string(b), 64)
+	f, err := strconv.ParseFloat(s, 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return errClaimType
+		return time.Time{}, false
 	}
-	// Clamp to a sane range so the conversion cannot overflow.
-	const maxSec = 253402300799 // 9999-12-31T23:59:59Z
 	switch {
 	case math.IsNaN(f) || f < 0:
 		f = 0
-	case f > maxSec:
-		f = maxSec
+	case f > maxNumericDate:
+		f = maxNumericDate
 	}
 	sec, frac := math.Modf(f)
-	n.t = time.Unix(int64(sec), int64(frac*1e9)).UTC()
-	n.set = true
+	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), true
+}
+
+const maxNumericDate = 253402300799 // 9999-12-31T23:59:59Z
+
+// collectScopes reads the scopes from the issuer's scope claims, in order,
+// deduplicated. A scope claim of another JSON type than its format allows,
+// or a space-delimited string with any separator but U+0020 (RFC 6749
+// §3.3), is a *claimError: one token must not grant "read\tadmin" as two
+// scopes to one reader and one to another.
+func (c *Claims) collectScopes(claims []scopeClaim) error {
+	c.Scopes = c.scopeBuf[:0]
+	for _, sc := range claims {
+		v, ok := strictjson.Lookup(c.raw, sc.name)
+		if !ok {
+			continue
+		}
+		var good bool
+		c.Scopes, good = appendScopes(c.Scopes, v, sc.format)
+		if !good {
+			c.Scopes = nil
+			return &claimError{name: sc.name}
+		}
+	}
+	c.Scopes = c.Scopes[:len(c.Scopes):len(c.Scopes)]
 	return nil
 }
 
-type claimError struct{ name string }
-
-func (e *claimError) Error() string { return "claim " + e.name + " has the wrong type" }
-
-// parseScopeValue reads a space-delimited string or an array of strings.
-func appendScopes(dst []string, raw json.RawMessage) ([]string, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return dst, nil
-	}
-	switch raw[0] {
+// appendScopes appends the scopes of one claim value.
+func appendScopes(dst []string, v []byte, format ScopeFormat) ([]string, bool) {
+	switch strictjson.Kind(v) {
 	case '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return dst, err
+		if format == ScopeArray {
+			return dst, false
 		}
-		for _, f := range strings.Fields(s) {
-			dst = appendUnique(dst, f)
+		s, ok := stringOf(v)
+		if !ok {
+			return dst, false
 		}
-		return dst, nil
+		for s != "" {
+			var tok string
+			tok, s, _ = strings.Cut(s, " ")
+			if tok == "" {
+				continue // a doubled, leading or trailing space separates nothing
+			}
+			if !scopeToken(tok) {
+				return dst, false
+			}
+			dst = appendUnique(dst, tok)
+		}
+		return dst, true
 	case '[':
-		var list []string
-		if err := json.Unmarshal(raw, &list); err != nil {
-			return dst, err
+		if format == ScopeString {
+			return dst, false
 		}
-		for _, f := range list {
-			if f != "" {
-				dst = appendUnique(dst, f)
+		it, err := strictjson.Array(v)
+		if err != nil {
+			return dst, false
+		}
+		for {
+			e, ok := it.Next()
+			if !ok {
+				break
+			}
+			s, ok := stringOf(e)
+			if !ok {
+				return dst, false
+			}
+			if s != "" {
+				dst = appendUnique(dst, s)
 			}
 		}
-		return dst, nil
+		return dst, it.Err() == nil
+	case 'n':
+		return dst, true // null: no scopes
 	}
-	return dst, errClaimType
+	return dst, false
+}
+
+// scopeToken reports whether one item of a space-delimited scope string
+// holds no other separator: no control character and no Unicode white
+// space (tab, newline, NBSP, …), which some readers would split on.
+func scopeToken(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || unicode.IsSpace(r) || r == utf8.RuneError {
+			return false
+		}
+	}
+	return true
 }
 
 func appendUnique(dst []string, s string) []string {
@@ -270,32 +370,4 @@ func appendUnique(dst []string, s string) []string {
 		}
 	}
 	return append(dst, s)
-}
-
-// scopeValues returns the scopes from the configured claims.
-func (c *Claims) collectScopes(rc *rawClaims, names []string) error {
-	var err error
-	for _, name := range names {
-		var raw json.RawMessage
-		switch name {
-		case "scope":
-			raw = rc.Scope
-		case "scp":
-			raw = rc.Scp
-		case "scopes":
-			raw = rc.Scopes
-		case "permissions":
-			raw = rc.Permissions
-		default:
-			v, ok := c.Lookup(name)
-			if !ok {
-				continue
-			}
-			raw, _ = json.Marshal(v)
-		}
-		if c.Scopes, err = appendScopes(c.Scopes, raw); err != nil {
-			return &claimError{name: name}
-		}
-	}
-	return nil
 }

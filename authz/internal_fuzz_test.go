@@ -1,22 +1,78 @@
 package authz
 
 import (
-	"encoding/json"
+	"strings"
 	"testing"
+
+	"github.com/jwtguard/jwtguard/internal/strictjson"
 )
 
-// FuzzClaims: claim decoding never panics on arbitrary JSON.
+// FuzzClaims: claim decoding never panics on arbitrary input, and every
+// reader of a payload that decodes agrees: the typed claims, Lookup and Map
+// see the same iss, sub, aud, exp and scope.
 func FuzzClaims(f *testing.F) {
 	f.Add([]byte(`{"iss":"x","aud":["a"],"exp":1,"nbf":2,"iat":3,"scope":"a b","scp":["c"],"permissions":["d"]}`))
 	f.Add([]byte(`{"aud":5,"exp":"1","scope":7}`))
 	f.Add([]byte(`{"exp":1e400,"nbf":-1e400}`))
+	f.Add([]byte(`{"aud":"other","exp":1,"scope":"read","Aud":"api","EXP":2,"SCOPE":"admin","\u017fcope":"x"}`))
+	f.Add([]byte(`{"iss":"a","iss":"b"}`))
+	f.Add([]byte(`{"scope":"read\tadmin"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var rc rawClaims
-		if json.Unmarshal(data, &rc) != nil {
+		if strictjson.Valid(data) != nil || strictjson.Kind(data) != '{' {
 			return
 		}
 		c := &Claims{raw: data}
-		_ = c.collectScopes(&rc, []string{"scope", "scp", "scopes", "permissions", "roles"})
-		_, _ = c.Lookup("a", "b")
+		hasIss, _, err := c.decodeRegistered(data)
+		if err != nil {
+			return
+		}
+		if hasIss {
+			if v, ok := c.Lookup("iss"); !ok || v != c.Issuer {
+				t.Fatalf("iss: typed %q, Lookup %v", c.Issuer, v)
+			}
+		} else if _, ok := c.Lookup("iss"); ok {
+			t.Fatal("Lookup finds an iss the typed claims do not")
+		}
+		if v, ok := c.Lookup("sub"); ok && v != c.Subject {
+			t.Fatalf("sub: typed %q, Lookup %v", c.Subject, v)
+		}
+		if v, ok := c.Lookup("aud"); ok {
+			switch a := v.(type) {
+			case string:
+				if len(c.Audience) != 1 || c.Audience[0] != a {
+					t.Fatalf("aud: typed %q, Lookup %q", c.Audience, a)
+				}
+			case []any:
+				if len(a) != len(c.Audience) {
+					t.Fatalf("aud: typed %q, Lookup %v", c.Audience, a)
+				}
+				for i := range a {
+					if a[i] != c.Audience[i] {
+						t.Fatalf("aud: typed %q, Lookup %v", c.Audience, a)
+					}
+				}
+			}
+		}
+		var dec struct {
+			Iss   *string `json:"iss"`
+			Sub   *string `json:"sub"`
+			Scope any     `json:"scope"`
+		}
+		if err := c.Decode(&dec); err != nil {
+			return
+		}
+		if hasIss != (dec.Iss != nil) || (dec.Iss != nil && *dec.Iss != c.Issuer) {
+			t.Fatal("Decode and the typed claims disagree on iss")
+		}
+		if err := c.collectScopes([]scopeClaim{{"scope", ScopeAny}, {"scp", ScopeAny}, {"permissions", ScopeArray}, {"roles", ScopeAny}}); err != nil {
+			return
+		}
+		if s, ok := dec.Scope.(string); ok {
+			for _, f := range strings.Split(s, " ") {
+				if f != "" && !c.HasScope(f) {
+					t.Fatalf("scope %q in the string but not granted", f)
+				}
+			}
+		}
 	})
 }

@@ -76,6 +76,14 @@ type Issuer struct {
 	// {"scope", "scp"}.
 	ScopeClaims []string
 
+	// ScopeFormats declares the JSON type a scope claim must have:
+	// ScopeString (one space-delimited string), ScopeArray (an array of
+	// strings) or ScopeAny (either). A scope claim of another type makes the
+	// token invalid (ErrClaims). Claims not listed get the default:
+	// "scope" ScopeString (RFC 8693 §4.2, RFC 9068 §2.2.3), "permissions"
+	// and "roles" ScopeArray, any other ScopeAny.
+	ScopeFormats map[string]ScopeFormat
+
 	// ScopeMatching is how scope policies that choose no strategy compare
 	// this issuer's scopes (Exact, Hierarchic, Wildcard); zero means Exact.
 	// A policy's own strategy (authz.Wildcard.RequireScopes(...)) wins.
@@ -148,6 +156,7 @@ func DescopeAt(baseURL, projectID string, audiences ...string) Issuer {
 		InsecureSkipAudience: len(audiences) == 0,
 		JWKSURL:              base + "/" + projectID + "/.well-known/jwks.json",
 		ScopeClaims:          []string{"scope", "permissions"},
+		ScopeFormats:         map[string]ScopeFormat{"scope": ScopeAny},
 		Check:                rejectDescopeRefresh,
 	}
 }
@@ -160,12 +169,48 @@ func rejectDescopeRefresh(c *Claims) error {
 	return nil
 }
 
+// ScopeFormat is the JSON type a scope claim must have (see
+// Issuer.ScopeFormats).
+type ScopeFormat uint8
+
+// Scope claim formats.
+const (
+	// ScopeDefault picks the format from the claim's name (see
+	// Issuer.ScopeFormats).
+	ScopeDefault ScopeFormat = iota
+	// ScopeAny accepts a space-delimited string or an array of strings.
+	ScopeAny
+	// ScopeString accepts only a space-delimited string. Items are
+	// separated by U+0020 alone (RFC 6749 §3.3): a tab, newline, NBSP or
+	// other white space or control character inside the string makes the
+	// claim malformed.
+	ScopeString
+	// ScopeArray accepts only an array of strings.
+	ScopeArray
+)
+
+// scopeClaim is a scope claim's name with its format resolved.
+type scopeClaim struct {
+	name   string
+	format ScopeFormat
+}
+
+func defaultScopeFormat(name string) ScopeFormat {
+	switch name {
+	case "scope":
+		return ScopeString
+	case "permissions", "roles":
+		return ScopeArray
+	}
+	return ScopeAny
+}
+
 // issuerConfig is an Issuer checked and with defaults applied.
 type issuerConfig struct {
 	Issuer
 	algs        map[string]bool
 	types       []string
-	scopeClaims []string
+	scopeClaims []scopeClaim
 	leeway      time.Duration
 }
 
@@ -221,9 +266,19 @@ func (is Issuer) compile() (*issuerConfig, error) {
 	for _, t := range is.Types {
 		c.types = append(c.types, normalizeType(t))
 	}
-	c.scopeClaims = is.ScopeClaims
-	if len(c.scopeClaims) == 0 {
-		c.scopeClaims = []string{"scope", "scp"}
+	names := is.ScopeClaims
+	if len(names) == 0 {
+		names = []string{"scope", "scp"}
+	}
+	for _, n := range names {
+		f := is.ScopeFormats[n]
+		if f > ScopeArray {
+			return fail("unknown ScopeFormat %d for %q", f, n)
+		}
+		if f == ScopeDefault {
+			f = defaultScopeFormat(n)
+		}
+		c.scopeClaims = append(c.scopeClaims, scopeClaim{name: n, format: f})
 	}
 	switch {
 	case is.Leeway == 0:

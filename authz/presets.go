@@ -12,11 +12,12 @@ import (
 func Okta(domain, authServerID string, audiences ...string) Issuer {
 	base := "https://" + trimHost(domain) + "/oauth2/" + authServerID
 	return Issuer{
-		Name:        "okta:" + trimHost(domain) + "/" + authServerID,
-		URL:         base,
-		Audiences:   audiences,
-		JWKSURL:     base + "/v1/keys",
-		ScopeClaims: []string{"scp"},
+		Name:         "okta:" + trimHost(domain) + "/" + authServerID,
+		URL:          base,
+		Audiences:    audiences,
+		JWKSURL:      base + "/v1/keys",
+		ScopeClaims:  []string{"scp"},
+		ScopeFormats: map[string]ScopeFormat{"scp": ScopeArray},
 	}
 }
 
@@ -71,11 +72,12 @@ const EntraTenantPlaceholder = "{tenantid}"
 // covered: set accessTokenAcceptedVersion to 2 in the app manifest.
 func EntraID(tenantIDs []string, audiences ...string) []Issuer {
 	tmpl := Issuer{
-		Name:        "entra:" + EntraTenantPlaceholder,
-		URL:         "https://login.microsoftonline.com/" + EntraTenantPlaceholder + "/v2.0",
-		Audiences:   audiences,
-		JWKSURL:     "https://login.microsoftonline.com/" + EntraTenantPlaceholder + "/discovery/v2.0/keys",
-		ScopeClaims: []string{"scp"},
+		Name:         "entra:" + EntraTenantPlaceholder,
+		URL:          "https://login.microsoftonline.com/" + EntraTenantPlaceholder + "/v2.0",
+		Audiences:    audiences,
+		JWKSURL:      "https://login.microsoftonline.com/" + EntraTenantPlaceholder + "/discovery/v2.0/keys",
+		ScopeClaims:  []string{"scp"},
+		ScopeFormats: map[string]ScopeFormat{"scp": ScopeString},
 	}
 	out := Expand(tmpl, EntraTenantPlaceholder, tenantIDs...)
 	for i, tid := range tenantIDs {

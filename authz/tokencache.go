@@ -1,11 +1,12 @@
 package authz
 
 import (
-	"github.com/jwtguard/jwtguard/internal/jws"
 	"hash/maphash"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jwtguard/jwtguard/internal/jws"
 )
 
 // TokenCacheOptions bound the verified-token cache (WithTokenCache). Zero

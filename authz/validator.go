@@ -3,18 +3,19 @@ package authz
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/jwtguard/jwtguard/internal/jws"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/jwtguard/jwtguard/internal/jws"
+	"github.com/jwtguard/jwtguard/internal/strictjson"
 	"github.com/jwtguard/jwtguard/keystore"
 )
 
@@ -219,18 +220,12 @@ func (v *Validator) Validate(ctx context.Context, token string) (*Claims, error)
 
 var b64 = base64.RawURLEncoding.Strict()
 
-// header holds the JOSE header fields jwtguard reads.
-type header struct {
-	Alg  *string         `json:"alg"`
-	Kid  *string         `json:"kid"`
-	Typ  *string         `json:"typ"`
-	Crit json.RawMessage `json:"crit"`
-}
-
+// validateToken is Validate without hooks: the numbered steps of its doc.
 func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, error) {
 	if token == "" {
 		return nil, newErr(ErrMissingToken, ReasonMissing)
 	}
+	// 1. Size cap and compact form.
 	if len(token) > v.maxTokenSize {
 		return nil, newErr(ErrMalformed, ReasonTooLarge)
 	}
@@ -244,107 +239,75 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 	if !ok1 || !ok2 || strings.IndexByte(s64, '.') >= 0 || h64 == "" || p64 == "" {
 		return nil, newErr(ErrMalformed, ReasonMalformed)
 	}
-
-	// 1–2. Header. One buffer holds the decoded header, payload and
-	// signature.
+	// One buffer holds the decoded header, payload and signature; it is
+	// never written again, so the claims' strings point into it.
 	buf := make([]byte, b64.DecodedLen(len(h64))+b64.DecodedLen(len(p64))+b64.DecodedLen(len(s64)))
 	hb, buf, err := decodeInto(buf, h64)
-	if err != nil || !isObject(hb) {
+	if err != nil {
 		return nil, newErr(ErrMalformed, ReasonMalformed)
 	}
-	var h header
-	if err := json.Unmarshal(hb, &h); err != nil {
-		return nil, newErr(ErrMalformed, ReasonMalformed)
-	}
-	if h.Alg == nil {
-		return nil, newErr(ErrMalformed, ReasonMalformed)
-	}
-	alg := *h.Alg
-	var kid, typ string
-	if h.Kid != nil {
-		kid = *h.Kid
-	}
-	if h.Typ != nil {
-		typ = *h.Typ
-	}
+
+	// 2. Header, strictly: alg, kid, typ; crit refused.
+	h, err := jws.ParseHeader(hb)
 	var issuerName string
 	fail := func(sentinel error, reason Reason, issuer string, cause error) (*Claims, error) {
-		e := &ValidationError{Err: sentinel, Reason: reason, Issuer: issuer, KeyID: sanitizeForLog(kid), Algorithm: sanitizeForLog(alg), Cause: cause}
+		e := &ValidationError{Err: sentinel, Reason: reason, Issuer: issuer, KeyID: sanitizeForLog(h.Kid), Algorithm: sanitizeForLog(h.AlgName), Cause: cause}
 		if issuer != "" {
 			e.IssuerName = issuerName
 		}
 		return nil, e
 	}
-	if !supportedAlg(alg) {
-		return fail(ErrAlgorithm, ReasonAlgorithm, "", nil)
-	}
-	if s64 == "" { // unsecured or stripped: no signature to verify
-		return fail(ErrMalformed, ReasonMalformed, "", nil)
-	}
-	if h.Crit != nil {
-		// jwtguard implements no JWS extension, so every listed one is
-		// unknown (RFC 7515 §4.1.11); an empty or malformed list is
-		// invalid too.
+	switch {
+	case errors.Is(err, jws.ErrCritical):
 		return fail(ErrCritical, ReasonCritical, "", nil)
+	case errors.Is(err, jws.ErrAlgorithm):
+		return fail(ErrAlgorithm, ReasonAlgorithm, "", nil)
+	case err != nil:
+		return fail(ErrMalformed, ReasonMalformed, "", nil)
+	case s64 == "": // unsecured or stripped: no signature to verify
+		return fail(ErrMalformed, ReasonMalformed, "", nil)
 	}
 
-	// 3. Payload and issuer.
+	// 3. Payload, strictly, and the one issuer its iss names.
 	pb, buf, err := decodeInto(buf, p64)
-	if err != nil || !isObject(pb) {
+	if err != nil || strictjson.Valid(pb) != nil || strictjson.Kind(pb) != '{' {
 		return fail(ErrMalformed, ReasonMalformed, "", nil)
 	}
-	var rc rawClaims
-	if err := json.Unmarshal(pb, &rc); err != nil {
-		var syn *json.SyntaxError
-		if errors.As(err, &syn) {
-			return fail(ErrMalformed, ReasonMalformed, "", nil)
-		}
-		return fail(ErrClaims, ReasonClaims, "", claimCause(err))
+	c := &Claims{raw: pb, KeyID: h.Kid, Algorithm: h.AlgName, Type: h.Typ}
+	hasIss, hasExp, err := c.decodeRegistered(pb)
+	if err != nil {
+		return fail(ErrClaims, ReasonClaims, "", err)
 	}
-	if !rc.Iss.set {
+	if !hasIss {
 		return fail(ErrUnknownIssuer, ReasonUnknownIssuer, "", errors.New("iss claim missing"))
 	}
-	st := v.table.Load().byIss[rc.Iss.s]
+	st := v.table.Load().byIss[c.Issuer]
 	if st == nil {
 		return fail(ErrUnknownIssuer, ReasonUnknownIssuer, "", nil)
 	}
 	cfg := st.cfg
 	iss := cfg.URL
 	issuerName = cfg.Name
+	c.IssuerName, c.scopeMatching = cfg.Name, cfg.ScopeMatching
 
-	// 4. Cheap checks.
-	if !cfg.algs[alg] {
-		return fail(ErrAlgorithm, ReasonAlgorithm, iss, nil)
+	// 4. Cheap checks, before any key work.
+	if reason, sentinel := v.cheapChecks(cfg, &h, c, hasExp); sentinel != nil {
+		return fail(sentinel, reason, iss, nil)
 	}
-	if len(cfg.types) > 0 && !containsString(cfg.types, normalizeType(typ)) {
-		return fail(ErrType, ReasonType, iss, nil)
+
+	// 5. Keys, from this issuer only.
+	alg, kid := h.AlgName, h.Kid
+	if !h.HasKid {
+		kid = ""
 	}
 	now := v.now()
-	if !rc.Exp.set {
-		return fail(ErrClaims, ReasonMissingExp, iss, errors.New("exp claim missing"))
-	}
-	if !now.Before(rc.Exp.t.Add(cfg.leeway)) {
-		return fail(ErrExpired, ReasonExpired, iss, nil)
-	}
-	if rc.Nbf.set && rc.Nbf.t.After(now.Add(cfg.leeway)) {
-		return fail(ErrNotYetValid, ReasonNotYetValid, iss, nil)
-	}
-	if rc.Iat.set && rc.Iat.t.After(now.Add(cfg.leeway)) {
-		return fail(ErrNotYetValid, ReasonIssuedInFuture, iss, nil)
-	}
-	if !cfg.InsecureSkipAudience && !audienceOK(rc.Aud.list, cfg.Audiences) {
-		return fail(ErrAudience, ReasonAudience, iss, nil)
-	}
-
-	// 5. Key, from this issuer only.
 	ks, err := v.keysFor(ctx, st)
 	if err != nil {
 		return fail(ErrKeysUnavailable, ReasonKeysUnavailable, iss, err)
 	}
-	key := ks.find(kid, alg)
-	if key == nil {
+	if !ks.set.Has(h.Kid, h.HasKid, h.Alg) {
 		lookupKid := kid
-		if lookupKid == "" {
+		if !h.HasKid {
 			lookupKid = "\x00" // no kid: never matches a key ID
 		}
 		if st.isUnknownKid(lookupKid, now) {
@@ -353,9 +316,8 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 		ks2, err := v.refreshWait(ctx, st, "unknown_kid", lookupKid)
 		if ks2 != nil {
 			ks = ks2
-			key = ks2.find(kid, alg)
 		}
-		if key == nil {
+		if !ks.set.Has(h.Kid, h.HasKid, h.Alg) {
 			if ctx.Err() != nil {
 				// The caller gave up before the kid could be looked up:
 				// the token may well be good (a fresh rotation), so this is
@@ -364,40 +326,24 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 			}
 			st.rememberUnknownKid(lookupKid, now.Add(v.keyOpts.UnknownKeyTTL))
 			_ = err // the cause of a failed refresh is not the caller's concern: the kid is unknown
+			_ = alg
 			return fail(ErrUnknownKey, ReasonUnknownKey, iss, nil)
 		}
 	}
 
-	// 6. Signature, over the signing input exactly as received.
+	// 6. Signature, over the signing input exactly as received, with each
+	// key under the kid that fits alg.
 	sig, _, err := decodeInto(buf, s64)
 	if err != nil {
 		return fail(ErrMalformed, ReasonMalformed, iss, nil)
 	}
-	if !jws.Verify(jws.ParseAlg(alg), key, []byte(token[:len(h64)+1+len(p64)]), sig) {
+	key := verifyWith(ks.set.Match(h.Kid, h.HasKid, h.Alg), h.Alg, token[:len(h64)+1+len(p64)], sig)
+	if key == nil {
 		return fail(ErrSignature, ReasonSignature, iss, nil)
 	}
 
-	c := &Claims{
-		Issuer:     rc.Iss.s,
-		Subject:    rc.Sub,
-		Audience:   rc.Aud.list,
-		ExpiresAt:  rc.Exp.t,
-		NotBefore:  rc.Nbf.t,
-		IssuedAt:   rc.Iat.t,
-		ID:         rc.Jti,
-		ClientID:   rc.Azp,
-		IssuerName: cfg.Name,
-		KeyID:      kid,
-		Algorithm:  alg,
-		Type:       typ,
-		raw:        pb,
-
-		scopeMatching: cfg.ScopeMatching,
-	}
-	if rc.ClientID.set {
-		c.ClientID = rc.ClientID.s
-	}
-	if err := c.collectScopes(&rc, cfg.scopeClaims); err != nil {
+	// 7. Scopes and the issuer's own check.
+	if err := c.collectScopes(cfg.scopeClaims); err != nil {
 		return fail(ErrClaims, ReasonClaims, iss, err)
 	}
 	if cfg.Check != nil {
@@ -411,21 +357,41 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 	return c, nil
 }
 
-// claimCause reduces a JSON decoding error to the claim's name, so no claim
-// value reaches an error message.
-func claimCause(err error) error {
-	var ute *json.UnmarshalTypeError
-	if errors.As(err, &ute) && ute.Field != "" {
-		return &claimError{name: ute.Field}
+// cheapChecks are step 4: the issuer's algorithms and typ, exp (required),
+// nbf and iat with leeway, aud any-of.
+func (v *Validator) cheapChecks(cfg *issuerConfig, h *jws.Header, c *Claims, hasExp bool) (Reason, error) {
+	switch {
+	case !cfg.algs[h.AlgName]:
+		return ReasonAlgorithm, ErrAlgorithm
+	case len(cfg.types) > 0 && !containsString(cfg.types, normalizeType(h.Typ)):
+		return ReasonType, ErrType
+	case !hasExp:
+		return ReasonMissingExp, ErrClaims
 	}
-	var ce *claimError
-	if errors.As(err, &ce) {
-		return ce
+	now := v.now()
+	switch {
+	case !now.Before(c.ExpiresAt.Add(cfg.leeway)):
+		return ReasonExpired, ErrExpired
+	case !c.NotBefore.IsZero() && c.NotBefore.After(now.Add(cfg.leeway)):
+		return ReasonNotYetValid, ErrNotYetValid
+	case !c.IssuedAt.IsZero() && c.IssuedAt.After(now.Add(cfg.leeway)):
+		return ReasonIssuedInFuture, ErrNotYetValid
+	case !cfg.InsecureSkipAudience && !audienceOK(c.Audience, cfg.Audiences):
+		return ReasonAudience, ErrAudience
 	}
-	if errors.Is(err, errClaimType) {
-		return errors.New("a time claim (exp, nbf or iat) is not a number")
+	return "", nil
+}
+
+// verifyWith returns the first of keys that fits alg and verifies sig over
+// input, or nil. keys holds at most jws.MaxKeysPerKid keys.
+func verifyWith(keys []*jws.Key, alg jws.Alg, input string, sig []byte) *jws.Key {
+	in := unsafe.Slice(unsafe.StringData(input), len(input)) // read only
+	for _, k := range keys {
+		if k.Fits(alg) && jws.Verify(alg, k, in, sig) {
+			return k
+		}
 	}
-	return errors.New("claims do not have the expected types")
+	return nil
 }
 
 // decodeInto base64url-decodes s (strictly: no padding, canonical final
@@ -436,20 +402,6 @@ func decodeInto(buf []byte, s string) (out, rest []byte, err error) {
 		return nil, buf, err
 	}
 	return buf[:n:n], buf[n:], nil
-}
-
-func isObject(b []byte) bool {
-	for _, c := range b {
-		switch c {
-		case ' ', '\t', '\n', '\r':
-			continue
-		case '{':
-			return true
-		default:
-			return false
-		}
-	}
-	return false
 }
 
 func audienceOK(have, want []string) bool {

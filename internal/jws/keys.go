@@ -5,18 +5,26 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
-	"encoding/json"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"math/big"
 
-	"github.com/go-jose/go-jose/v4"
+	"github.com/jwtguard/jwtguard/internal/strictjson"
 )
 
 // MinRSABits is the smallest RSA modulus accepted (RFC 7518 §3.3).
 const MinRSABits = 2048
 
+// MaxRSABits is the largest RSA modulus accepted: bigger keys cost a
+// verifier more than they protect, and no IdP publishes them.
+const MaxRSABits = 4096
+
 // MaxKeysPerSet bounds how many keys of one JWK Set are kept.
 const MaxKeysPerSet = 256
+
+// MaxKeysPerKid bounds how many keys sharing one kid are kept (and tried).
+const MaxKeysPerKid = 4
 
 // Key is one usable public key of an issuer.
 type Key struct {
@@ -27,6 +35,8 @@ type Key struct {
 	Alg Alg
 	// Pub is *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey.
 	Pub any
+
+	hasKid bool // the JWK had a kid member, possibly ""
 }
 
 // Fits reports whether the key may verify a token signed with alg: the key
@@ -56,7 +66,9 @@ func (k *Key) fitsType(alg Alg) bool {
 type KeySet struct {
 	byKid   map[string][]*Key
 	all     []*Key
+	noKid   [numAlgs][]*Key // per alg: the one key that fits, for tokens without kid
 	ignored int
+	private int
 }
 
 // Len is the number of usable keys.
@@ -64,6 +76,11 @@ func (s *KeySet) Len() int { return len(s.all) }
 
 // Ignored is the number of keys in the document that were not usable.
 func (s *KeySet) Ignored() int { return s.ignored }
+
+// Private is how many of the ignored keys carried private members: a JWK
+// Set that publishes private keys is broken, and those keys are never used,
+// not even their public half.
+func (s *KeySet) Private() int { return s.private }
 
 // Keys returns the usable keys in document order. Do not modify it.
 func (s *KeySet) Keys() []*Key { return s.all }
@@ -97,14 +114,28 @@ func (s *KeySet) Find(kid string, alg Alg) *Key {
 	return nil
 }
 
-// Match returns the keys a token with kid and alg may be verified with, in
-// document order: every key under kid that fits alg, or with an empty kid
-// the one key that fits alg when exactly one does. Do not modify it.
-func (s *KeySet) Match(kid string, alg Alg) []*Key {
-	if k := s.Find(kid, alg); k != nil {
-		return []*Key{k}
+// Match returns the keys a token may be verified with, in document order:
+// with a kid, every key under that kid (at most MaxKeysPerKid; the caller
+// skips those that do not Fit alg); without one, the one key that fits alg
+// when exactly one does. Do not modify it.
+func (s *KeySet) Match(kid string, hasKid bool, alg Alg) []*Key {
+	if !hasKid {
+		if !alg.Valid() {
+			return nil
+		}
+		return s.noKid[alg]
 	}
-	return nil
+	return s.byKid[kid]
+}
+
+// Has reports whether Match finds a key that fits alg.
+func (s *KeySet) Has(kid string, hasKid bool, alg Alg) bool {
+	for _, k := range s.Match(kid, hasKid, alg) {
+		if k.Fits(alg) {
+			return true
+		}
+	}
+	return false
 }
 
 // NewKey returns a verification key for pub (*rsa.PublicKey,
@@ -116,8 +147,11 @@ func NewKey(kid string, alg Alg, pub any) (*Key, error) {
 	k := &Key{Kid: kid, Alg: alg}
 	switch p := pub.(type) {
 	case *rsa.PublicKey:
-		if p.N.BitLen() < MinRSABits {
-			return nil, errors.New("RSA key under 2048 bits")
+		if bits := p.N.BitLen(); bits < MinRSABits || bits > MaxRSABits {
+			return nil, errors.New("RSA key not between 2048 and 4096 bits")
+		}
+		if p.E < 3 || p.E%2 == 0 {
+			return nil, errors.New("RSA exponent even or under 3")
 		}
 	case *ecdsa.PublicKey:
 		switch p.Curve {
@@ -132,6 +166,9 @@ func NewKey(kid string, alg Alg, pub any) (*Key, error) {
 	default:
 		return nil, fmt.Errorf("unsupported key type %T", pub)
 	}
+	if pub == nil || (func() bool { p, ok := pub.(*rsa.PublicKey); return ok && p == nil })() {
+		return nil, errors.New("nil key")
+	}
 	k.Pub = pub
 	if alg != AlgInvalid && !k.fitsType(alg) {
 		return nil, errors.New("key type does not fit alg")
@@ -142,92 +179,266 @@ func NewKey(kid string, alg Alg, pub any) (*Key, error) {
 // ErrNoUsableKeys is returned when a JWK Set holds no key jwtguard can use.
 var ErrNoUsableKeys = errors.New("JWKS holds no usable signing key")
 
-// ParseJWKS parses a JWK Set (RFC 7517 §5). Keys that cannot be used are
-// skipped without losing the rest. A set with no usable key is an error.
+// ParseJWKS parses a JWK Set (RFC 7517 §5) strictly: one JSON object with
+// exact member names, no duplicate names and valid UTF-8 anywhere, and a
+// "keys" array. A key that cannot be used is skipped and counted, without
+// losing the rest (RFC 7517 §5: "implementations SHOULD ignore JWKs
+// within a JWK Set that use kty values that are not understood"). A key is
+// skipped when:
+//
+//   - it is not an object, or a member it has is of the wrong type;
+//   - kty is not RSA, EC or OKP (oct keys are never used);
+//   - use is present and not "sig", or key_ops is present without "verify"
+//     (RFC 7517 §4.2–4.3);
+//   - alg is present and not one of the table's asymmetric algorithms, or
+//     does not fit the key's type and curve;
+//   - it carries private members (d, p, q, dp, dq, qi, oth, k);
+//   - RSA: n under 2048 or over 4096 bits, n or e with leading zero
+//     octets (RFC 7518 §6.3.1), e even, under 3 or over 2^31−1;
+//   - EC: crv not P-256/384/521, x or y not exactly the field size (RFC
+//     7518 §6.2.1.2), or the point not on the curve;
+//   - OKP: crv not Ed25519 or x not 32 bytes;
+//   - MaxKeysPerSet keys are kept already, or MaxKeysPerKid under its kid.
+//
+// A set with no usable key is an error.
 func ParseJWKS(data []byte) (*KeySet, error) {
-	var doc struct {
-		Keys []json.RawMessage `json:"keys"`
+	if err := strictjson.Valid(data); err != nil {
+		return nil, fmt.Errorf("JWKS is not strict JSON: %w", err)
 	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("JWKS is not valid JSON: %w", err)
+	keys, ok := strictjson.Lookup(data, "keys")
+	if strictjson.Kind(data) != '{' || !ok || strictjson.Kind(keys) != '[' {
+		return nil, errors.New(`JWKS is not an object with a "keys" array`)
 	}
-	if doc.Keys == nil {
-		return nil, errors.New(`JWKS has no "keys" array`)
+	it, err := strictjson.Array(keys)
+	if err != nil {
+		return nil, errors.New(`JWKS "keys" is not an array`)
 	}
 	ks := &KeySet{byKid: make(map[string][]*Key)}
-	for _, raw := range doc.Keys {
+	for {
+		raw, ok := it.Next()
+		if !ok {
+			break
+		}
 		if len(ks.all) >= MaxKeysPerSet {
 			ks.ignored++
 			continue
 		}
-		k, ok := parseJWK(raw)
-		if !ok {
+		k, private := parseJWK(raw)
+		if k == nil || (k.hasKid && len(ks.byKid[k.Kid]) >= MaxKeysPerKid) {
 			ks.ignored++
+			if private {
+				ks.private++
+			}
 			continue
 		}
 		ks.all = append(ks.all, k)
-		if k.Kid != "" {
+		if k.hasKid {
 			ks.byKid[k.Kid] = append(ks.byKid[k.Kid], k)
 		}
+	}
+	if it.Err() != nil {
+		return nil, errors.New(`JWKS "keys" is not an array`)
 	}
 	if len(ks.all) == 0 {
 		return nil, ErrNoUsableKeys
 	}
+	for a := Alg(1); a < numAlgs; a++ {
+		var found *Key
+		n := 0
+		for _, k := range ks.all {
+			if k.Fits(a) {
+				found = k
+				n++
+			}
+		}
+		if n == 1 {
+			ks.noKid[a] = []*Key{found}
+		}
+	}
 	return ks, nil
 }
 
-func parseJWK(raw json.RawMessage) (k *Key, ok bool) {
-	var meta struct {
-		Kty string `json:"kty"`
-		Use string `json:"use"`
-		Alg string `json:"alg"`
-	}
-	if json.Unmarshal(raw, &meta) != nil {
+// jwk holds the members of one JWK that jwtguard reads.
+type jwk struct {
+	kty, use, alg, kid, crv string
+	n, e, x, y          []byte // base64url-decoded
+	hasKid, hasOps      bool
+	verifyOp            bool
+	private             bool
+}
+
+var b64 = base64.RawURLEncoding.Strict()
+
+// parseJWK returns the usable key raw describes, or nil; private reports a
+// key skipped for carrying private members.
+func parseJWK(raw []byte) (k *Key, private bool) {
+	var j jwk
+	it, err := strictjson.Object(raw)
+	if err != nil {
 		return nil, false
 	}
-	if meta.Use != "" && meta.Use != "sig" {
-		return nil, false
+	str := func(v []byte, dst *string) bool {
+		s, ok := stringValue(v)
+		*dst = s
+		return ok
 	}
-	if meta.Kty != "RSA" && meta.Kty != "EC" && meta.Kty != "OKP" {
+	bin := func(v []byte, dst *[]byte) bool {
+		s, ok := stringValue(v)
+		if !ok || s == "" {
+			return false
+		}
+		b, err := b64.DecodeString(s)
+		*dst = b
+		return err == nil
+	}
+	good := true
+	for good {
+		name, v, ok := it.Next()
+		if !ok {
+			break
+		}
+		switch string(name) {
+		case "kty":
+			good = str(v, &j.kty)
+		case "use":
+			good = str(v, &j.use)
+		case "alg":
+			good = str(v, &j.alg)
+		case "kid":
+			good = str(v, &j.kid) && len(j.kid) <= MaxKidLen
+			j.hasKid = true
+		case "crv":
+			good = str(v, &j.crv)
+		case "n":
+			good = bin(v, &j.n)
+		case "e":
+			good = bin(v, &j.e)
+		case "x":
+			good = bin(v, &j.x)
+		case "y":
+			good = bin(v, &j.y)
+		case "key_ops":
+			j.hasOps = true
+			good = j.readOps(v)
+		case "d", "p", "q", "dp", "dq", "qi", "oth", "k":
+			j.private = true
+		}
+	}
+	if !good || it.Err() != nil {
+		return nil, j.private
+	}
+	if j.private {
+		return nil, true
+	}
+	if (j.use != "" && j.use != "sig") || (j.hasOps && !j.verifyOp) {
 		return nil, false
 	}
 	alg := AlgInvalid
-	if meta.Alg != "" {
-		if alg = ParseAlg(meta.Alg); alg == AlgInvalid {
+	if j.alg != "" {
+		if alg = ParseAlg(j.alg); alg == AlgInvalid {
 			return nil, false
 		}
 	}
-	var jwk jose.JSONWebKey
-	if jwk.UnmarshalJSON(raw) != nil || !jwk.Valid() {
+	var pub any
+	switch j.kty {
+	case "RSA":
+		if p := j.rsaKey(); p != nil {
+			pub = p
+		}
+	case "EC":
+		if p := j.ecKey(); p != nil {
+			pub = p
+		}
+	case "OKP":
+		if j.crv == "Ed25519" && len(j.x) == ed25519.PublicKeySize {
+			pub = ed25519.PublicKey(j.x)
+		}
+	}
+	if pub == nil {
 		return nil, false
 	}
-	if !jwk.IsPublic() {
-		jwk = jwk.Public()
-		if !jwk.Valid() {
-			return nil, false
+	key, err := NewKey(j.kid, alg, pub)
+	if err != nil {
+		return nil, false
+	}
+	key.hasKid = j.hasKid
+	return key, false
+}
+
+// readOps reads key_ops: an array of distinct strings (RFC 7517 §4.3).
+func (j *jwk) readOps(v []byte) bool {
+	it, err := strictjson.Array(v)
+	if err != nil {
+		return false
+	}
+	var seen [8]string
+	n := 0
+	for {
+		e, ok := it.Next()
+		if !ok {
+			break
+		}
+		s, ok := stringValue(e)
+		if !ok {
+			return false
+		}
+		for _, p := range seen[:min(n, len(seen))] {
+			if p == s {
+				return false // duplicate operation
+			}
+		}
+		if n < len(seen) {
+			seen[n] = s
+		}
+		n++
+		if s == "verify" {
+			j.verifyOp = true
 		}
 	}
-	vk := &Key{Kid: jwk.KeyID, Alg: alg}
-	switch p := jwk.Key.(type) {
-	case *rsa.PublicKey:
-		if p.N.BitLen() < MinRSABits {
-			return nil, false
-		}
-		vk.Pub = p
-	case *ecdsa.PublicKey:
-		switch p.Curve {
-		case elliptic.P256(), elliptic.P384(), elliptic.P521():
-		default:
-			return nil, false
-		}
-		vk.Pub = p
-	case ed25519.PublicKey:
-		vk.Pub = p
+	return it.Err() == nil
+}
+
+func (j *jwk) rsaKey() *rsa.PublicKey {
+	if len(j.n) == 0 || len(j.e) == 0 || j.n[0] == 0 || j.e[0] == 0 || len(j.e) > 4 {
+		return nil
+	}
+	var e uint64
+	for _, b := range j.e {
+		e = e<<8 | uint64(b)
+	}
+	if e < 3 || e%2 == 0 || e > 1<<31-1 {
+		return nil
+	}
+	n := new(big.Int).SetBytes(j.n)
+	if bits := n.BitLen(); bits < MinRSABits || bits > MaxRSABits || n.Bit(0) == 0 {
+		return nil
+	}
+	return &rsa.PublicKey{N: n, E: int(e)}
+}
+
+func (j *jwk) ecKey() *ecdsa.PublicKey {
+	var curve elliptic.Curve
+	var size int
+	switch j.crv {
+	case "P-256":
+		curve, size = elliptic.P256(), 32
+	case "P-384":
+		curve, size = elliptic.P384(), 48
+	case "P-521":
+		curve, size = elliptic.P521(), 66
 	default:
-		return nil, false
+		return nil
 	}
-	if alg != AlgInvalid && !vk.fitsType(alg) {
-		return nil, false
+	if len(j.x) != size || len(j.y) != size {
+		return nil
 	}
-	return vk, true
+	point := make([]byte, 1+2*size)
+	point[0] = 4
+	copy(point[1:], j.x)
+	copy(point[1+size:], j.y)
+	p, err := ecdsa.ParseUncompressedPublicKey(curve, point)
+	if err != nil {
+		return nil
+	}
+	return p
 }

@@ -6,8 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
-	"math/big"
-)
+	)
 
 // Verify checks a JWS signature (RFC 7515 §5.2) over the signing input with
 // k, which must fit alg (Key.Fits). The signature encodings are those of
@@ -52,11 +51,53 @@ func Verify(alg Alg, k *Key, input, sig []byte) bool {
 		if !ok || len(sig) != 2*info.size {
 			return false
 		}
-		// ecdsa.Verify rejects r or s outside [1, N-1], so r = s = 0
+		// The fixed-length r||s form (RFC 7518 §3.4) re-encoded as the
+		// DER the standard library verifies, on the stack. The
+		// verification rejects r or s outside [1, N-1], so r = s = 0
 		// (CVE-2022-21449) fails.
-		r := new(big.Int).SetBytes(sig[:info.size])
-		s := new(big.Int).SetBytes(sig[info.size:])
-		return ecdsa.Verify(p, digest, r, s)
+		var buf [2*(2+1+66) + 3]byte
+		der := appendSig(buf[:0], sig[:info.size], sig[info.size:])
+		return ecdsa.VerifyASN1(p, digest, der)
 	}
 	return false
+}
+
+// appendSig appends the DER SEQUENCE of INTEGERs r and s (big-endian,
+// unsigned) to dst.
+func appendSig(dst, r, s []byte) []byte {
+	r, s = trimZeros(r), trimZeros(s)
+	n := intLen(r) + intLen(s)
+	dst = append(dst, 0x30)
+	if n >= 0x80 {
+		dst = append(dst, 0x81)
+	}
+	dst = append(dst, byte(n))
+	dst = appendInt(dst, r)
+	return appendInt(dst, s)
+}
+
+func trimZeros(b []byte) []byte {
+	for len(b) > 0 && b[0] == 0 {
+		b = b[1:]
+	}
+	return b
+}
+
+// intLen is the DER length of INTEGER b: tag, length, a 0x00 pad when the
+// high bit is set (or b is zero), and b.
+func intLen(b []byte) int {
+	if len(b) == 0 || b[0]&0x80 != 0 {
+		return 3 + len(b)
+	}
+	return 2 + len(b)
+}
+
+func appendInt(dst, b []byte) []byte {
+	dst = append(dst, 0x02)
+	if len(b) == 0 || b[0]&0x80 != 0 {
+		dst = append(dst, byte(len(b)+1), 0)
+	} else {
+		dst = append(dst, byte(len(b)))
+	}
+	return append(dst, b...)
 }
