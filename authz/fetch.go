@@ -2,7 +2,6 @@ package authz
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jwtguard/jwtguard/internal/strictjson"
 )
 
 // Version is jwtguard's version, sent in the User-Agent of every key fetch.
@@ -129,8 +130,8 @@ func (v *Validator) jwksURL(ctx context.Context, st *issuerState) (string, error
 		Issuer  string `json:"issuer"`
 		JWKSURI string `json:"jwks_uri"`
 	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return "", &FetchError{URL: st.cfg.DiscoveryURL, StatusCode: 200, Err: fmt.Errorf("discovery document is not valid JSON: %w", err)}
+	if err := strictjson.Decode(body, &doc); err != nil || strictjson.Kind(body) != '{' {
+		return "", &FetchError{URL: st.cfg.DiscoveryURL, StatusCode: 200, Err: fmt.Errorf("discovery document is not strict JSON: %w", err)}
 	}
 	if doc.Issuer != st.cfg.URL {
 		return "", &FetchError{URL: st.cfg.DiscoveryURL, StatusCode: 200, Err: fmt.Errorf("discovery issuer %q does not equal the configured issuer %q", doc.Issuer, st.cfg.URL)}

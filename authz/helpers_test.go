@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -113,3 +114,8 @@ func mint(t testing.TB, iss *authztest.Issuer, claims map[string]any, opts ...au
 var _ crypto.Signer = (*rsa.PrivateKey)(nil)
 
 var bg = context.Background()
+
+func rsaSign(k *rsa.PrivateKey, input string) ([]byte, error) {
+	d := sha256.Sum256([]byte(input))
+	return rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, d[:])
+}

@@ -20,6 +20,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -407,4 +408,80 @@ func (i *Issuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", cc)
 	}
 	_, _ = w.Write(i.JWKS())
+}
+
+// CurrentKeyID returns the kid of the key that signs alg now ("" when
+// there is none yet).
+func (i *Issuer) CurrentKeyID(alg string) string {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if k := i.current[alg]; k != nil {
+		return k.kid
+	}
+	return ""
+}
+
+// MintRaw signs header and payload exactly as given — raw JSON bytes, not
+// re-encoded — with the current key for alg, so tests can send what no
+// encoder would produce (duplicate or case-variant member names, invalid
+// UTF-8). The header is not checked: put alg and kid in it yourself.
+func (i *Issuer) MintRaw(alg string, header, payload []byte) (string, error) {
+	if i.CurrentKeyID(alg) == "" {
+		if _, err := i.Rotate(alg); err != nil {
+			return "", err
+		}
+	}
+	i.mu.Lock()
+	k := i.current[alg]
+	i.mu.Unlock()
+	enc := base64.RawURLEncoding
+	input := enc.EncodeToString(header) + "." + enc.EncodeToString(payload)
+	sig, err := signRaw(alg, k.signer, []byte(input))
+	if err != nil {
+		return "", err
+	}
+	return input + "." + enc.EncodeToString(sig), nil
+}
+
+// signRaw makes a JWS signature (RFC 7518 §3, RFC 8037 §3.1) over input.
+func signRaw(alg string, signer crypto.Signer, input []byte) ([]byte, error) {
+	var h crypto.Hash
+	switch alg[2:] {
+	case "256":
+		h = crypto.SHA256
+	case "384":
+		h = crypto.SHA384
+	case "512":
+		h = crypto.SHA512
+	}
+	if alg == "EdDSA" {
+		return signer.Sign(rand.Reader, input, crypto.Hash(0))
+	}
+	if h == 0 {
+		return nil, errors.New("authztest: unsupported alg " + alg)
+	}
+	d := h.New()
+	d.Write(input)
+	digest := d.Sum(nil)
+	switch alg[0] {
+	case 'R':
+		return signer.Sign(rand.Reader, digest, h)
+	case 'P':
+		return signer.Sign(rand.Reader, digest, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: h})
+	case 'E':
+		k, ok := signer.(*ecdsa.PrivateKey)
+		if !ok {
+			return nil, errors.New("authztest: ES* needs an ECDSA key")
+		}
+		r, s, err := ecdsa.Sign(rand.Reader, k, digest)
+		if err != nil {
+			return nil, err
+		}
+		size := (k.Curve.Params().BitSize + 7) / 8
+		out := make([]byte, 2*size)
+		r.FillBytes(out[:size])
+		s.FillBytes(out[size:])
+		return out, nil
+	}
+	return nil, errors.New("authztest: unsupported alg " + alg)
 }
