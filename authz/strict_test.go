@@ -212,10 +212,16 @@ func TestExactDiscovery(t *testing.T) {
 		name string
 		doc  func(issuer, jwks string) string
 	}{
-		{"JWKS_URI", func(i, j string) string { return fmt.Sprintf(`{"issuer":%q,"jwks_uri":%q,"JWKS_URI":%q}`, i, j, attacker.URL) }},
+		{"JWKS_URI", func(i, j string) string {
+			return fmt.Sprintf(`{"issuer":%q,"jwks_uri":%q,"JWKS_URI":%q}`, i, j, attacker.URL)
+		}},
 		{"JWKS_URI only", func(i, j string) string { return fmt.Sprintf(`{"issuer":%q,"JWKS_URI":%q}`, i, attacker.URL) }},
-		{"ISSUER", func(i, j string) string { return fmt.Sprintf(`{"issuer":"https://other.example","ISSUER":%q,"jwks_uri":%q}`, i, attacker.URL) }},
-		{"duplicate jwks_uri", func(i, j string) string { return fmt.Sprintf(`{"issuer":%q,"jwks_uri":%q,"jwks_uri":%q}`, i, j, attacker.URL) }},
+		{"ISSUER", func(i, j string) string {
+			return fmt.Sprintf(`{"issuer":"https://other.example","ISSUER":%q,"jwks_uri":%q}`, i, attacker.URL)
+		}},
+		{"duplicate jwks_uri", func(i, j string) string {
+			return fmt.Sprintf(`{"issuer":%q,"jwks_uri":%q,"jwks_uri":%q}`, i, j, attacker.URL)
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var srv *httptest.Server
@@ -242,4 +248,3 @@ func signRS256(t *testing.T, k *rsa.PrivateKey, header, payload string) string {
 	}
 	return in + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
-

@@ -17,7 +17,6 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
@@ -34,6 +33,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/jwtguard/jwtguard/authz"
+	"github.com/jwtguard/jwtguard/internal/jws"
 )
 
 // Failure is how the key endpoint (JWKS and discovery) misbehaves.
@@ -342,16 +342,13 @@ func Sign(payload []byte, alg string, signer crypto.Signer, kid, typ string, hea
 }
 
 func generate(alg string) (crypto.Signer, error) {
-	switch alg {
-	case "RS256", "RS384", "RS512", "PS256", "PS384", "PS512":
+	a := jws.ParseAlg(alg) // the one algorithm table
+	switch a.KeyType() {
+	case jws.KeyRSA:
 		return rsa.GenerateKey(rand.Reader, 2048)
-	case "ES256":
-		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	case "ES384":
-		return ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	case "ES512":
-		return ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
-	case "EdDSA":
+	case jws.KeyEC:
+		return ecdsa.GenerateKey(a.Curve(), rand.Reader)
+	case jws.KeyOKP:
 		_, k, err := ed25519.GenerateKey(rand.Reader)
 		return k, err
 	}
@@ -445,16 +442,9 @@ func (i *Issuer) MintRaw(alg string, header, payload []byte) (string, error) {
 
 // signRaw makes a JWS signature (RFC 7518 §3, RFC 8037 §3.1) over input.
 func signRaw(alg string, signer crypto.Signer, input []byte) ([]byte, error) {
-	var h crypto.Hash
-	switch alg[2:] {
-	case "256":
-		h = crypto.SHA256
-	case "384":
-		h = crypto.SHA384
-	case "512":
-		h = crypto.SHA512
-	}
-	if alg == "EdDSA" {
+	a := jws.ParseAlg(alg)
+	h := a.Hash()
+	if a == jws.EdDSA {
 		return signer.Sign(rand.Reader, input, crypto.Hash(0))
 	}
 	if h == 0 {

@@ -3,6 +3,7 @@ package otel
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -159,9 +160,10 @@ func boundAlgorithm(alg string) string {
 	switch alg {
 	case "":
 		return ""
-	case "none", "HS256", "HS384", "HS512",
-		"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-		"ES256", "ES384", "ES512", "EdDSA":
+	case "none", "HS256", "HS384", "HS512":
+		return alg
+	}
+	if slices.Contains(authz.DefaultAlgorithms, alg) { // the one algorithm table
 		return alg
 	}
 	return "other"

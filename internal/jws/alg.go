@@ -117,6 +117,14 @@ func (a Alg) KeyType() KeyType {
 	return algs[a].kty
 }
 
+// Curve is the curve of an ES* algorithm's keys, nil for the others.
+func (a Alg) Curve() elliptic.Curve {
+	if !a.Valid() || algs[a].curve == nil {
+		return nil
+	}
+	return algs[a].curve()
+}
+
 // Names returns every algorithm's name, in table order.
 func Names() []string {
 	out := make([]string, 0, numAlgs-1)

@@ -261,10 +261,10 @@ func ParseJWKS(data []byte) (*KeySet, error) {
 // jwk holds the members of one JWK that jwtguard reads.
 type jwk struct {
 	kty, use, alg, kid, crv string
-	n, e, x, y          []byte // base64url-decoded
-	hasKid, hasOps      bool
-	verifyOp            bool
-	private             bool
+	n, e, x, y              []byte // base64url-decoded
+	hasKid, hasOps          bool
+	verifyOp                bool
+	private                 bool
 }
 
 var b64 = base64.RawURLEncoding.Strict()

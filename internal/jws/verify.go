@@ -6,7 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
-	)
+)
 
 // Verify checks a JWS signature (RFC 7515 §5.2) over the signing input with
 // k, which must fit alg (Key.Fits). The signature encodings are those of
