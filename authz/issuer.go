@@ -129,9 +129,11 @@ func Auth0(domain string, audiences ...string) Issuer {
 const DescopeBaseURL = "https://api.descope.com"
 
 // Descope returns settings for a Descope project. It accepts the issuer
-// forms Descope emits for session tokens: "https://api.descope.com/<pid>",
-// "https://api.descope.com/v1/apps/<pid>" and the bare project ID; keys are
-// at "https://api.descope.com/<pid>/.well-known/jwks.json". Project-level
+// forms Descope emits for session tokens: "<base>/<pid>",
+// "<base>/v1/apps/<pid>" and the bare project ID; keys are at
+// "<base>/<pid>/.well-known/jwks.json". The base URL is the project's
+// region's API host (see DescopeBaseURLFor): https://api.descope.com, or
+// for instance https://api.use1.descope.com for a regional project. Project-level
 // roles and permissions, and the tenants map, are read by the policy API;
 // refresh tokens (drn "DSR") are rejected.
 //
@@ -140,7 +142,26 @@ const DescopeBaseURL = "https://api.descope.com"
 // accepted. Pass audiences (usually the project ID, when a JWT template
 // adds aud) to require them.
 func Descope(projectID string, audiences ...string) Issuer {
-	return DescopeAt(DescopeBaseURL, projectID, audiences...)
+	return DescopeAt(DescopeBaseURLFor(projectID), projectID, audiences...)
+}
+
+// DescopeBaseURLFor returns the API base URL of a Descope project, derived
+// from its ID as Descope's own SDKs do: an ID of 32 characters or more
+// carries its region in characters 1–4 ("Puse1…" is served by
+// https://api.use1.descope.com, "Peuc1…" by https://api.euc1.descope.com);
+// shorter IDs, and any whose region is not lower-case letters and digits,
+// use DescopeBaseURL.
+func DescopeBaseURLFor(projectID string) string {
+	if len(projectID) < 32 {
+		return DescopeBaseURL
+	}
+	region := projectID[1:5]
+	for _, c := range []byte(region) {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return DescopeBaseURL
+		}
+	}
+	return "https://api." + region + ".descope.com"
 }
 
 // DescopeAt is Descope for a custom domain or another base URL, such as

@@ -222,3 +222,24 @@ func TestClaimsAccess(t *testing.T) {
 		t.Fatalf("Decode = %v %+v", err, custom)
 	}
 }
+
+// TestDescopeRegions: the base URL follows the project ID as Descope's SDKs
+// derive it.
+func TestDescopeRegions(t *testing.T) {
+	for _, tc := range []struct{ pid, base string }{
+		{"P2abcdef", "https://api.descope.com"},
+		{"Puse1" + strings.Repeat("x", 27), "https://api.use1.descope.com"}, // 32 characters
+		{"Peuc1" + strings.Repeat("y", 28), "https://api.euc1.descope.com"},
+		{"Puse1" + strings.Repeat("x", 26), "https://api.descope.com"}, // 31 characters: no region
+		{"P/ev." + strings.Repeat("x", 27), "https://api.descope.com"}, // not a region: never a host part
+		{"PUSE1" + strings.Repeat("x", 27), "https://api.descope.com"},
+	} {
+		if got := authz.DescopeBaseURLFor(tc.pid); got != tc.base {
+			t.Errorf("DescopeBaseURLFor(%q) = %q, want %q", tc.pid, got, tc.base)
+		}
+		d := authz.Descope(tc.pid)
+		if d.URL != tc.base+"/"+tc.pid || d.JWKSURL != tc.base+"/"+tc.pid+"/.well-known/jwks.json" || d.Aliases[0] != tc.base+"/v1/apps/"+tc.pid {
+			t.Errorf("Descope(%q) = %+v", tc.pid, d)
+		}
+	}
+}

@@ -397,7 +397,8 @@ func verifyWith(keys []*jws.Key, alg jws.Alg, input string, sig []byte) *jws.Key
 // decodeInto base64url-decodes s (strictly: no padding, canonical final
 // bits) into the front of buf and returns the decoded bytes and the rest.
 func decodeInto(buf []byte, s string) (out, rest []byte, err error) {
-	n, err := b64.Decode(buf[:b64.DecodedLen(len(s))], []byte(s))
+	src := unsafe.Slice(unsafe.StringData(s), len(s)) // read only
+	n, err := b64.Decode(buf[:b64.DecodedLen(len(s))], src)
 	if err != nil {
 		return nil, buf, err
 	}
