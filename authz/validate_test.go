@@ -73,7 +73,7 @@ func TestValidateAttacks(t *testing.T) {
 		_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{attackerJWK}})
 	}))
 	defer jku.Close()
-	signAttacker := func(headers map[jose.HeaderKey]any) string {
+	signAttacker := func(headers map[string]any) string {
 		tok, err := authztest.Sign(mustJSON(good), "RS256", attacker, rsKid, "", headers)
 		if err != nil {
 			t.Fatal(err)
@@ -110,10 +110,10 @@ func TestValidateAttacks(t *testing.T) {
 		{"HS256 keyed with public key PEM", hs256(pubPEM), authz.ErrAlgorithm, authz.ReasonAlgorithm},
 		{"HS256 keyed with public key JWK", hs256(pubJWK), authz.ErrAlgorithm, authz.ReasonAlgorithm},
 		{"HS256 keyed with DER", hs256(pubDER), authz.ErrAlgorithm, authz.ReasonAlgorithm},
-		{"embedded jwk", signAttacker(map[jose.HeaderKey]any{"jwk": attackerJWK}), authz.ErrSignature, authz.ReasonSignature},
-		{"jku", signAttacker(map[jose.HeaderKey]any{"jku": jku.URL}), authz.ErrSignature, authz.ReasonSignature},
-		{"x5u", signAttacker(map[jose.HeaderKey]any{"x5u": jku.URL}), authz.ErrSignature, authz.ReasonSignature},
-		{"x5c", signAttacker(map[jose.HeaderKey]any{"x5c": []string{base64.StdEncoding.EncodeToString(cert)}}), authz.ErrSignature, authz.ReasonSignature},
+		{"embedded jwk", signAttacker(map[string]any{"jwk": attackerJWK}), authz.ErrSignature, authz.ReasonSignature},
+		{"jku", signAttacker(map[string]any{"jku": jku.URL}), authz.ErrSignature, authz.ReasonSignature},
+		{"x5u", signAttacker(map[string]any{"x5u": jku.URL}), authz.ErrSignature, authz.ReasonSignature},
+		{"x5c", signAttacker(map[string]any{"x5c": []string{base64.StdEncoding.EncodeToString(cert)}}), authz.ErrSignature, authz.ReasonSignature},
 		{"unknown crit", mint(t, iss, good, authztest.WithHeader("crit", []string{"exp"}), authztest.WithHeader("exp", 1)), authz.ErrCritical, authz.ReasonCritical},
 		{"crit b64", mint(t, iss, good, authztest.WithHeader("crit", []string{"b64"}), authztest.WithHeader("b64", false)), authz.ErrCritical, authz.ReasonCritical},
 		{"empty crit", mint(t, iss, good, authztest.WithHeader("crit", []string{})), authz.ErrCritical, authz.ReasonCritical},

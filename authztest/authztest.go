@@ -14,6 +14,7 @@
 package authztest
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -23,14 +24,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/go-jose/go-jose/v4"
 
 	"github.com/jwtguard/jwtguard/authz"
 	"github.com/jwtguard/jwtguard/internal/jws"
@@ -205,12 +205,43 @@ func (i *Issuer) PublicKey(kid string) crypto.PublicKey {
 func (i *Issuer) JWKS() []byte {
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	set := jose.JSONWebKeySet{}
+	keys := make([]map[string]string, 0, len(i.published))
 	for _, k := range i.published {
-		set.Keys = append(set.Keys, jose.JSONWebKey{Key: k.signer.Public(), KeyID: k.kid, Algorithm: k.alg, Use: "sig"})
+		keys = append(keys, PublicJWK(k.signer.Public(), k.kid, k.alg))
 	}
-	b, _ := json.Marshal(set)
+	b, _ := json.Marshal(map[string]any{"keys": keys})
 	return b
+}
+
+// PublicJWK returns the public JWK (RFC 7517, RFC 7518 §6, RFC 8037 §2) of
+// an RSA, ECDSA or Ed25519 public key, with "use": "sig", and kid and alg
+// when not empty. It returns nil for any other key.
+func PublicJWK(pub crypto.PublicKey, kid, alg string) map[string]string {
+	enc := base64.RawURLEncoding.EncodeToString
+	var m map[string]string
+	switch p := pub.(type) {
+	case *rsa.PublicKey:
+		m = map[string]string{"kty": "RSA", "n": enc(p.N.Bytes()), "e": enc(big.NewInt(int64(p.E)).Bytes())}
+	case *ecdsa.PublicKey:
+		size := (p.Curve.Params().BitSize + 7) / 8
+		point, err := p.Bytes() // 0x04 || x || y
+		if err != nil {
+			return nil
+		}
+		m = map[string]string{"kty": "EC", "crv": p.Curve.Params().Name, "x": enc(point[1 : 1+size]), "y": enc(point[1+size:])}
+	case ed25519.PublicKey:
+		m = map[string]string{"kty": "OKP", "crv": "Ed25519", "x": enc(p)}
+	default:
+		return nil
+	}
+	m["use"] = "sig"
+	if kid != "" {
+		m["kid"] = kid
+	}
+	if alg != "" {
+		m["alg"] = alg
+	}
+	return m
 }
 
 // Claims returns standard claims for a token valid for an hour: iss, sub,
@@ -237,7 +268,7 @@ type mintConfig struct {
 	alg         string
 	kid         *string
 	typ         string
-	headers     map[jose.HeaderKey]any
+	headers     map[string]any
 	unpublished bool
 }
 
@@ -259,9 +290,9 @@ func WithType(typ string) TokenOption { return func(c *mintConfig) { c.typ = typ
 func WithHeader(name string, value any) TokenOption {
 	return func(c *mintConfig) {
 		if c.headers == nil {
-			c.headers = map[jose.HeaderKey]any{}
+			c.headers = map[string]any{}
 		}
-		c.headers[jose.HeaderKey(name)] = value
+		c.headers[name] = value
 	}
 }
 
@@ -316,29 +347,31 @@ func (i *Issuer) MustMint(t testing.TB, claims map[string]any, opts ...TokenOpti
 	return tok
 }
 
-// Sign signs payload as a compact JWS with go-jose: alg, an optional kid and
-// typ, and extra protected headers.
-func Sign(payload []byte, alg string, signer crypto.Signer, kid, typ string, headers map[jose.HeaderKey]any) (string, error) {
-	opts := &jose.SignerOptions{}
+// Sign signs payload as a compact JWS (RFC 7515 §7.1): a header with alg,
+// kid and typ when not empty, and the extra parameters in headers (which
+// win over the others: attack tests may override anything).
+func Sign(payload []byte, alg string, signer crypto.Signer, kid, typ string, headers map[string]any) (string, error) {
+	h := map[string]any{"alg": alg}
+	if kid != "" {
+		h["kid"] = kid
+	}
 	if typ != "" {
-		opts = opts.WithType(jose.ContentType(typ))
+		h["typ"] = typ
 	}
 	for k, v := range headers {
-		opts = opts.WithHeader(k, v)
+		h[k] = v
 	}
-	var sk any = signer
-	if kid != "" {
-		sk = jose.JSONWebKey{Key: signer, KeyID: kid}
-	}
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(alg), Key: sk}, opts)
+	hb, err := json.Marshal(h)
 	if err != nil {
 		return "", err
 	}
-	obj, err := s.Sign(payload)
+	enc := base64.RawURLEncoding
+	input := enc.EncodeToString(hb) + "." + enc.EncodeToString(payload)
+	sig, err := signRaw(alg, signer, []byte(input))
 	if err != nil {
 		return "", err
 	}
-	return obj.CompactSerialize()
+	return input + "." + enc.EncodeToString(sig), nil
 }
 
 func generate(alg string) (crypto.Signer, error) {
@@ -474,4 +507,50 @@ func signRaw(alg string, signer crypto.Signer, input []byte) ([]byte, error) {
 		return out, nil
 	}
 	return nil, errors.New("authztest: unsupported alg " + alg)
+}
+
+var (
+	claimsOnce   sync.Once
+	claimsIssuer *Issuer
+	claimsErr    error
+)
+
+// NewClaims returns the *authz.Claims that a Validator produces for claims,
+// for unit tests of policies and handlers without HTTP: the claims are
+// minted by a shared local Issuer and validated for real, so Scopes,
+// Lookup, Map and Decode behave exactly as in production. iss, aud ("api")
+// and exp (an hour ahead) are filled in when absent; configure, when given,
+// amends the authz.Issuer the token is validated against (ScopeClaims,
+// ScopeFormats, ScopeMatching, Check, …). It fails t when the token is
+// rejected.
+func NewClaims(t testing.TB, claims map[string]any, configure ...func(*authz.Issuer)) *authz.Claims {
+	t.Helper()
+	claimsOnce.Do(func() { claimsIssuer, claimsErr = New() })
+	if claimsErr != nil {
+		t.Fatalf("authztest: issuer: %v", claimsErr)
+	}
+	i := claimsIssuer
+	c := i.Claims("user-1", "api")
+	for k, v := range claims {
+		c[k] = v
+	}
+	cfg := i.OIDC("api")
+	cfg.JWKSURL = i.JWKSURL()
+	for _, f := range configure {
+		f(&cfg)
+	}
+	v, err := authz.New([]authz.Issuer{cfg}, authz.WithoutBackground())
+	if err != nil {
+		t.Fatalf("authztest: validator: %v", err)
+	}
+	defer v.Close()
+	tok, err := i.Mint(c)
+	if err != nil {
+		t.Fatalf("authztest: mint: %v", err)
+	}
+	out, err := v.Validate(context.Background(), tok)
+	if err != nil {
+		t.Fatalf("authztest: the claims do not validate: %v", err)
+	}
+	return out
 }
