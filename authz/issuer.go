@@ -11,8 +11,9 @@ import (
 )
 
 // DefaultAlgorithms are the signature algorithms an Issuer accepts when its
-// Algorithms field is empty: every asymmetric JWS algorithm go-jose
-// supports. "none" and the HMAC algorithms (HS256/384/512) are never
+// Algorithms field is empty: the asymmetric JWS algorithms of RFC 7518 §3
+// and RFC 8037 §3.1 (RS256/384/512, PS256/384/512, ES256/384/512, EdDSA
+// with Ed25519), in the order of jwtguard's one algorithm table. "none" and the HMAC algorithms (HS256/384/512) are never
 // accepted, whatever the configuration says: a verifier holding only public
 // keys must not treat them as shared secrets (RFC 8725 §2.1, §3.1).
 var DefaultAlgorithms = jws.Names()
