@@ -147,6 +147,9 @@ func NewKey(kid string, alg Alg, pub any) (*Key, error) {
 	k := &Key{Kid: kid, Alg: alg}
 	switch p := pub.(type) {
 	case *rsa.PublicKey:
+		if p == nil || p.N == nil {
+			return nil, errors.New("nil key")
+		}
 		if bits := p.N.BitLen(); bits < MinRSABits || bits > MaxRSABits {
 			return nil, errors.New("RSA key not between 2048 and 4096 bits")
 		}
@@ -154,6 +157,9 @@ func NewKey(kid string, alg Alg, pub any) (*Key, error) {
 			return nil, errors.New("RSA exponent even or under 3")
 		}
 	case *ecdsa.PublicKey:
+		if p == nil {
+			return nil, errors.New("nil key")
+		}
 		switch p.Curve {
 		case elliptic.P256(), elliptic.P384(), elliptic.P521():
 		default:
@@ -165,9 +171,6 @@ func NewKey(kid string, alg Alg, pub any) (*Key, error) {
 		}
 	default:
 		return nil, fmt.Errorf("unsupported key type %T", pub)
-	}
-	if pub == nil || (func() bool { p, ok := pub.(*rsa.PublicKey); return ok && p == nil })() {
-		return nil, errors.New("nil key")
 	}
 	k.Pub = pub
 	if alg != AlgInvalid && !k.fitsType(alg) {
