@@ -202,15 +202,21 @@ func (v *Validator) goBackground() bool {
 // Validate checks token and returns its claims, or a *ValidationError that
 // matches one of the package's sentinels. In order:
 //
-//  1. size cap and compact JWS form (three base64url parts, JSON objects);
-//  2. header: alg is an asymmetric algorithm, no unknown crit;
-//  3. iss selects the one configured issuer it names (unverified peek);
+//  1. size cap and compact JWS form (three strict base64url parts);
+//  2. header, read strictly: alg an asymmetric algorithm, kid a bounded
+//     string when present, no crit;
+//  3. payload, read strictly, and the one configured issuer its iss names
+//     (unverified peek);
 //  4. that issuer's algorithm list and typ; exp (required), nbf, iat with
 //     leeway; aud any-of — cheap checks before any key work;
-//  5. the key for kid from that issuer's keys only, refreshing once (per
+//  5. the keys for kid from that issuer's keys only, refreshing once (per
 //     cooldown) when the kid is unknown, bounded by ctx;
-//  6. the signature; then the issuer's own Check.
+//  6. the signature, with each key under kid that fits alg;
+//  7. the scope claims, then the issuer's own Check.
 //
+// Every JSON document is read by one strict decoder: member names compared
+// byte for byte, duplicate names and invalid UTF-8 refused, so the typed
+// Claims, Lookup, Map, Decode and every policy see the same values.
 // Header parameters jku, x5u, jwk and x5c are never used to find a key and
 // never fetched. When the issuer's keys cannot be had, the error matches
 // ErrKeysUnavailable (answer 503), not ErrInvalidToken.
