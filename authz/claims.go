@@ -2,7 +2,6 @@ package authz
 
 import (
 	"encoding/json"
-	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -251,8 +250,9 @@ func (c *Claims) readAudience(v []byte) ([]string, bool) {
 
 // numericDate reads a NumericDate (RFC 7519 §2): a JSON number of seconds
 // since the epoch, possibly fractional. Anything else — a string, null — is
-// the wrong type. Values before the epoch count as the epoch and values
-// past year 9999 as its end, so no conversion overflows.
+// the wrong type, and so is a number beyond float64's range. Values before
+// the epoch count as the epoch and values past year 9999 as its end, so no
+// conversion overflows.
 func numericDate(v []byte) (time.Time, bool) {
 	if strictjson.Kind(v) != '0' {
 		return time.Time{}, false
@@ -262,7 +262,7 @@ func numericDate(v []byte) (time.Time, bool) {
 		return time.Unix(min(max(n, 0), maxNumericDate), 0).UTC(), true
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil && !errors.Is(err, strconv.ErrRange) {
+	if err != nil { // not a number, or beyond float64 (1e400): no date
 		return time.Time{}, false
 	}
 	switch {

@@ -113,6 +113,9 @@ func TestExactParsing(t *testing.T) {
 		{name: "payload not an object", payload: `["iss"]`, wantErr: authz.ErrMalformed},
 		{name: "trailing data after the payload", payload: `{` + base + `,"aud":"api"} {}`, wantErr: authz.ErrMalformed},
 		{name: "nesting beyond the depth bound", payload: `{` + base + `,"aud":"api","x":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, wantErr: authz.ErrMalformed},
+		{name: "exp beyond float64", payload: fmt.Sprintf(`{"iss":%q,"aud":"api","exp":1e400}`, iss.URL()), wantErr: authz.ErrClaims},
+		{name: "exp in exponent form", payload: fmt.Sprintf(`{"iss":%q,"aud":"api","exp":%d.0e0}`, iss.URL(), later)},
+		{name: "exp with leading zero", payload: fmt.Sprintf(`{"iss":%q,"aud":"api","exp":0%d}`, iss.URL(), later), wantErr: authz.ErrMalformed},
 		{name: "good token", payload: `{` + base + `,"aud":"api","scope":"read"}`},
 	}
 	for _, tc := range cases {
@@ -149,6 +152,31 @@ func TestExactParsing(t *testing.T) {
 				t.Fatalf("error carries token contents: %v", err)
 			}
 		})
+	}
+}
+
+// TestTokenAlphabet: a token is the base64url alphabet and two dots,
+// nothing else — a newline in the signature would otherwise be skipped by
+// the decoder and give one token two spellings.
+func TestTokenAlphabet(t *testing.T) {
+	iss := authztest.NewT(t)
+	v := newValidator(t, []authz.Issuer{iss.OIDC("api")})
+	tok := mint(t, iss, iss.Claims("u", "api"))
+	if _, err := v.Validate(bg, tok); err != nil {
+		t.Fatal(err)
+	}
+	i := strings.LastIndexByte(tok, '.')
+	for _, bad := range []string{
+		tok[:i+5] + "\n" + tok[i+5:], tok[:i+5] + "\r\n" + tok[i+5:], tok[:10] + "\n" + tok[10:],
+		tok + "=", tok[:i+1] + strings.ReplaceAll(strings.ReplaceAll(tok[i+1:], "-", "+"), "_", "/"),
+		" " + tok, tok + " ", tok + ".",
+	} {
+		if bad == tok {
+			continue
+		}
+		if _, err := v.Validate(bg, bad); !errors.Is(err, authz.ErrMalformed) {
+			t.Errorf("Validate(%q…) = %v, want ErrMalformed", bad[max(0, i-4):min(len(bad), i+12)], err)
+		}
 	}
 }
 

@@ -242,7 +242,7 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 	}
 	h64, rest, ok1 := strings.Cut(token, ".")
 	p64, s64, ok2 := strings.Cut(rest, ".")
-	if !ok1 || !ok2 || strings.IndexByte(s64, '.') >= 0 || h64 == "" || p64 == "" {
+	if !ok1 || !ok2 || h64 == "" || p64 == "" || !base64url(h64) || !base64url(p64) || !base64url(s64) {
 		return nil, newErr(ErrMalformed, ReasonMalformed)
 	}
 	// One buffer holds the decoded header, payload and signature; it is
@@ -398,6 +398,20 @@ func verifyWith(keys []*jws.Key, alg jws.Alg, input string, sig []byte) *jws.Key
 		}
 	}
 	return nil
+}
+
+// base64url reports whether s holds only the base64url alphabet (RFC 4648
+// §5): Go's decoder skips CR and LF even in strict mode, and a signature
+// with a newline inserted would otherwise still verify, giving one token two
+// spellings (and two cache entries).
+func base64url(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeInto base64url-decodes s (strictly: no padding, canonical final
