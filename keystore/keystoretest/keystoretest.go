@@ -41,6 +41,7 @@ const (
 	needLocker
 	needNotifier
 	needPinger
+	needAdder
 )
 
 func (c capability) String() string {
@@ -51,6 +52,8 @@ func (c capability) String() string {
 		return "keystore.Notifier"
 	case needPinger:
 		return "keystore.Pinger"
+	case needAdder:
+		return "keystore.Adder"
 	}
 	return "keystore.Store"
 }
@@ -65,6 +68,9 @@ func (c capability) of(s keystore.Store) bool {
 		return ok
 	case needPinger:
 		_, ok := s.(keystore.Pinger)
+		return ok
+	case needAdder:
+		_, ok := s.(keystore.Adder)
 		return ok
 	}
 	return true
@@ -213,6 +219,12 @@ var behaviours = []behaviour{
 	{name: "NotifyStopsWithContext", needs: needNotifier, run: notifyStops},
 	{name: "NotifyCanceledContext", needs: needNotifier, run: notifyCanceledContext},
 	{name: "Ping", needs: needPinger, run: ping},
+	{name: "AddOnce", needs: needAdder, run: addOnce},
+	{name: "AddConcurrent", needs: needAdder, run: addConcurrent},
+	{name: "AddExpires", needs: needAdder, run: addExpires},
+	{name: "AddSeparateFromDocuments", needs: needAdder, run: addSeparate},
+	{name: "AddTTLNotPositive", needs: needAdder, run: addTTLNotPositive},
+	{name: "AddCanceledContext", needs: needAdder, run: addCanceledContext},
 }
 
 // --- helpers ---

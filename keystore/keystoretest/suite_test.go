@@ -48,6 +48,7 @@ type fakeStore struct {
 	locks map[string]fakeLock
 	subs  []fakeSub
 	n     int
+	seen  map[string]time.Time // Add's marks
 }
 
 type fakeEntry struct {

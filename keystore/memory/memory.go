@@ -35,7 +35,9 @@ type Store struct {
 	docs    map[string]entry
 	docSwp  int // sweep docs when len(docs) reaches this
 	locks   map[string]lock
-	lockSwp int // sweep locks when len(locks) reaches this
+	lockSwp int                  // sweep locks when len(locks) reaches this
+	seen    map[string]time.Time // Add's marks, until when
+	seenSwp int
 	token   uint64
 
 	subMu sync.RWMutex
