@@ -38,6 +38,9 @@ type Claims struct {
 	ClientID string
 	// Scopes are read from the issuer's ScopeClaims, in order, deduplicated.
 	Scopes []string
+	// Confirmation is the cnf claim: the key a sender-constrained token is
+	// bound to (DPoP, RFC 9449; client certificate, RFC 8705).
+	Confirmation Confirmation
 
 	// IssuerName is the Name of the configured Issuer that accepted the token.
 	IssuerName string
@@ -197,6 +200,8 @@ func (c *Claims) decodeRegistered(payload []byte) (hasIss, hasExp bool, err erro
 			if !hasClientID {
 				c.ClientID = azp
 			}
+		case "cnf":
+			good = c.readConfirmation(v)
 		default:
 			continue
 		}
@@ -210,12 +215,51 @@ func (c *Claims) decodeRegistered(payload []byte) (hasIss, hasExp bool, err erro
 // registeredName returns the constant for a registered claim name, so an
 // error never holds bytes of the token.
 func registeredName(name []byte) string {
-	for _, n := range [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "client_id", "azp"} {
+	for _, n := range [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "client_id", "azp", "cnf"} {
 		if string(name) == n {
 			return n
 		}
 	}
 	return "claim"
+}
+
+// readConfirmation reads cnf (RFC 7800 §3.1): an object whose members are
+// confirmation methods. jkt (RFC 9449 §6.1) and x5t#S256 (RFC 8705 §3.1)
+// must be non-empty strings; any other method, or none at all, marks the
+// token as bound in a way jwtguard does not check.
+func (c *Claims) readConfirmation(v []byte) bool {
+	it, err := strictjson.Object(v)
+	if err != nil {
+		return false
+	}
+	n := 0
+	for {
+		name, val, ok := it.Next()
+		if !ok {
+			break
+		}
+		n++
+		switch string(name) {
+		case "jkt":
+			s, ok := stringOf(val)
+			if !ok || s == "" {
+				return false
+			}
+			c.Confirmation.JKT = s
+		case "x5t#S256":
+			s, ok := stringOf(val)
+			if !ok || s == "" {
+				return false
+			}
+			c.Confirmation.X5TS256 = s
+		default:
+			c.Confirmation.Other = true
+		}
+	}
+	if n == 0 {
+		c.Confirmation.Other = true
+	}
+	return it.Err() == nil
 }
 
 // readAudience reads aud: a string or an array of strings (RFC 7519

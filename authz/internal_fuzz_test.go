@@ -76,3 +76,39 @@ func FuzzClaims(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDPoPProof: the proof checks never panic on arbitrary input, and
+// nothing arbitrary passes them.
+func FuzzDPoPProof(f *testing.F) {
+	f.Add("eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2In0.e30.AA")
+	f.Add("a.b.c")
+	f.Add("..")
+	v, err := New(nil, WithoutBackground(), WithDPoP(DPoPOptions{Mode: DPoPAllowed}))
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer v.Close()
+	f.Fuzz(func(t *testing.T, proof string) {
+		req := &Request{Scheme: "DPoP", Method: "GET", URI: "https://api.example.com/x", DPoP: []string{proof}}
+		if sentinel, _, _ := v.checkProof(t.Context(), req, "token", "jkt"); sentinel == nil {
+			t.Fatal("an arbitrary proof passed")
+		}
+	})
+}
+
+// FuzzNormalizeHTU: normalisation never panics and is idempotent.
+func FuzzNormalizeHTU(f *testing.F) {
+	for _, s := range []string{"https://a.example/b", "HTTP://A:80/./x/../y?q#f", "https://[::1]:443/%7e/%2f", "https://h", "https://h:/", "ftp://x/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, ok := normalizeHTU(s)
+		if !ok {
+			return
+		}
+		n2, ok := normalizeHTU(n)
+		if !ok || n2 != n {
+			t.Fatalf("normalizeHTU(%q) = %q, then %q, %v", s, n, n2, ok)
+		}
+	})
+}

@@ -33,6 +33,11 @@ type Validator struct {
 	keyOpts      KeyOptions
 	noBackground bool
 
+	dpopOpts        *DPoPOptions
+	dpop            *dpopConfig
+	seen            seenCache
+	replayFallbacks atomic.Uint64
+
 	cache         *tokenCache
 	validateHooks []func(ValidateFunc) ValidateFunc
 	fetchHooks    []func(FetchFunc) FetchFunc
@@ -78,6 +83,13 @@ func New(issuers []Issuer, opts ...Option) (*Validator, error) {
 	}
 	if v.maxTokenSize <= 0 {
 		return nil, errors.New("authz: WithMaxTokenSize must be positive")
+	}
+	if v.dpopOpts != nil {
+		d, err := v.dpopOpts.compile()
+		if err != nil {
+			return nil, err
+		}
+		v.dpop = d
 	}
 	t := &issuerTable{byIss: map[string]*issuerState{}, byStoreKey: map[string]*issuerState{}}
 	for _, is := range issuers {
@@ -212,7 +224,10 @@ func (v *Validator) goBackground() bool {
 //  5. the keys for kid from that issuer's keys only, refreshing once (per
 //     cooldown) when the kid is unknown, bounded by ctx;
 //  6. the signature, with each key under kid that fits alg;
-//  7. the scope claims, then the issuer's own Check.
+//  7. the scope claims, then the issuer's own Check;
+//  8. a token bound to its sender (cnf: DPoP or a client certificate) is
+//     refused: Validate sees no request to prove the binding with (see
+//     ValidateRequest).
 //
 // Every JSON document is read by one strict decoder: member names compared
 // byte for byte, duplicate names and invalid UTF-8 refused, so the typed
@@ -237,7 +252,7 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 	}
 	if v.cache != nil {
 		if c := v.cache.get(token, v.now()); c != nil {
-			return c, nil
+			return v.checkBinding(ctx, token, c)
 		}
 	}
 	h64, rest, ok1 := strings.Cut(token, ".")
@@ -360,7 +375,9 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 	if v.cache != nil {
 		v.cache.put(token, c, st, ks, key, cfg.leeway)
 	}
-	return c, nil
+
+	// 8. The token's binding to its sender (cnf), against the request.
+	return v.checkBinding(ctx, token, c)
 }
 
 // cheapChecks are step 4: the issuer's algorithms and typ, exp (required),
