@@ -194,6 +194,22 @@ func describe(r Reason) string {
 		return "token claims are invalid"
 	case ReasonKeysUnavailable:
 		return "signing keys unavailable"
+	case ReasonDPoPProof:
+		return "DPoP proof is invalid"
+	case ReasonDPoPReplay:
+		return "DPoP proof was already used"
+	case ReasonDPoPNonce:
+		return "DPoP proof needs the server nonce"
+	case ReasonBoundAsBearer:
+		return "bound token sent without its proof"
+	case ReasonDPoPRequired:
+		return "DPoP-bound token required"
+	case ReasonCertMismatch:
+		return "token is bound to another client certificate"
+	case ReasonUnknownBinding:
+		return "token binding not supported"
+	case ReasonReplayUnchecked:
+		return "DPoP replay check unavailable"
 	}
 	return "token is invalid"
 }
