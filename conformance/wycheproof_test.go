@@ -32,8 +32,8 @@ import (
 // asserted, so that a change of behaviour fails the test either way.
 //
 // Summary of the acceptable vectors: the only ones in the files used are
-// the nine "MissingNull" PKCS #1 v1.5 signatures (tcId 8 of each
-// rsa_signature_{2048,3072,4096}_sha{256,384,512}_test.json), whose
+// the "MissingNull" PKCS #1 v1.5 signatures (tcId 8 of each
+// rsa_signature_{2048,3072,4096,8192}_sha{256,384,512}_test.json), whose
 // DigestInfo omits the NULL parameters of the hash's AlgorithmIdentifier.
 // jwtguard REJECTS them, on both paths: RFC 8017 §9.2 Note 1 encodes the
 // NULL, internal/pkcs1 compares EM with that one valid encoding and nothing
@@ -45,7 +45,8 @@ import (
 // (go test -v):
 //
 //   - RSA moduli under 2,048 bits (RFC 7518 §3.3; jws.MinRSABits,
-//     pkcs1.MinBits);
+//     pkcs1.MinBits), and on the internal/pkcs1 path over 4,096 bits
+//     (pkcs1.MaxBits: the 8,192-bit files);
 //   - PSS groups whose hash is not SHA-256/384/512, whose mask generation
 //     is not MGF1, whose MGF1 hash differs from the message hash, or whose
 //     salt length is not the hash length: JWS PS256/384/512 are
@@ -64,7 +65,7 @@ var acceptableVerdicts = map[string]map[int]verdict{}
 
 func init() {
 	missingNull := verdict{accept: false, why: "MissingNull: DigestInfo without the NULL parameters is not the one valid encoding (RFC 8017 §9.2 Note 1)"}
-	for _, bits := range []int{2048, 3072, 4096} {
+	for _, bits := range rsaSizes {
 		for _, sha := range []int{256, 384, 512} {
 			acceptableVerdicts[fmt.Sprintf("rsa_signature_%d_sha%d_test.json", bits, sha)] = map[int]verdict{8: missingNull}
 		}
@@ -240,10 +241,15 @@ func rsaKey(t *testing.T, raw json.RawMessage) *rsa.PublicKey {
 var rsaAlgs = map[crypto.Hash]jws.Alg{crypto.SHA256: jws.RS256, crypto.SHA384: jws.RS384, crypto.SHA512: jws.RS512}
 var pssAlgs = map[crypto.Hash]jws.Alg{crypto.SHA256: jws.PS256, crypto.SHA384: jws.PS384, crypto.SHA512: jws.PS512}
 
+// rsaSizes are the key sizes of the rsa_signature_* files run. 8,192 is
+// beyond pkcs1.MaxBits: its keys are refused by internal/pkcs1 (and
+// counted as skipped) but still run through jws.Verify.
+var rsaSizes = []int{2048, 3072, 4096, 8192}
+
 // TestWycheproofRSAPKCS1 runs the RSASSA-PKCS1-v1_5 vectors through
 // internal/pkcs1 directly and through jws.Verify (RS256/384/512).
 func TestWycheproofRSAPKCS1(t *testing.T) {
-	for _, bits := range []int{2048, 3072, 4096} {
+	for _, bits := range rsaSizes {
 		for _, sha := range []int{256, 384, 512} {
 			name := fmt.Sprintf("rsa_signature_%d_sha%d_test.json", bits, sha)
 			t.Run(name, func(t *testing.T) {
