@@ -79,8 +79,8 @@ func BenchmarkVerifyPaired(b *testing.B) {
 // load, and logs the ratio of their times (visible with -v). It measures;
 // it asserts nothing about speed.
 func TestPairedRatio(t *testing.T) {
-	if testing.Short() {
-		t.Skip("measurement")
+	if testing.Short() || !testing.Verbose() {
+		t.Skip("a measurement, logged only with -v")
 	}
 	for _, c := range benchKeys(t) {
 		pairedRatio(c, 100) // warm up
