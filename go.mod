@@ -3,6 +3,7 @@ module github.com/jwtguard/jwtguard
 go 1.26.8
 
 require (
+	filippo.io/bigmod v0.1.0
 	github.com/alicebob/miniredis/v2 v2.40.0
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/go-jose/go-jose/v4 v4.1.9
