@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/big"
 
+	"github.com/jwtguard/jwtguard/internal/pkcs1"
 	"github.com/jwtguard/jwtguard/internal/strictjson"
 )
 
@@ -36,7 +37,8 @@ type Key struct {
 	// Pub is *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey.
 	Pub any
 
-	hasKid bool // the JWK had a kid member, possibly ""
+	hasKid bool             // the JWK had a kid member, possibly ""
+	rsa    *pkcs1.PublicKey // RSA keys: the modulus prepared once, for RS*
 }
 
 // Fits reports whether the key may verify a token signed with alg: the key
@@ -153,9 +155,11 @@ func NewKey(kid string, alg Alg, pub any) (*Key, error) {
 		if bits := p.N.BitLen(); bits < MinRSABits || bits > MaxRSABits {
 			return nil, errors.New("RSA key not between 2048 and 4096 bits")
 		}
-		if p.E < 3 || p.E%2 == 0 {
-			return nil, errors.New("RSA exponent even or under 3")
+		prepared, err := pkcs1.NewPublicKey(p)
+		if err != nil {
+			return nil, err
 		}
+		k.rsa = prepared
 	case *ecdsa.PublicKey:
 		if p == nil {
 			return nil, errors.New("nil key")

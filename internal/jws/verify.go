@@ -10,8 +10,9 @@ import (
 
 // Verify checks a JWS signature (RFC 7515 §5.2) over the signing input with
 // k, which must fit alg (Key.Fits). The signature encodings are those of
-// RFC 7518 §3 and RFC 8037 §3.1: PKCS #1 v1.5 and PSS (any salt length) for
-// RS*/PS*; a fixed-length r||s on the key's own curve for ES*; Ed25519 for
+// RFC 7518 §3 and RFC 8037 §3.1: PKCS #1 v1.5 for RS* (with the key's
+// modulus prepared once, internal/pkcs1), PSS with a salt as long as the
+// hash for PS*; a fixed-length r||s on the key's own curve for ES*; Ed25519 for
 // EdDSA.
 func Verify(alg Alg, k *Key, input, sig []byte) bool {
 	if k == nil || !k.Fits(alg) {
@@ -43,9 +44,14 @@ func Verify(alg Alg, k *Key, input, sig []byte) bool {
 			return false
 		}
 		if info.pss {
-			return rsa.VerifyPSS(p, info.hash, digest, sig, nil) == nil
+			// RFC 7518 §3.5: MGF1 with the same hash, and a salt as long
+			// as the hash output — not any salt length.
+			return rsa.VerifyPSS(p, info.hash, digest, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}) == nil
 		}
-		return rsa.VerifyPKCS1v15(p, info.hash, digest, sig) == nil
+		if k.rsa == nil {
+			return false // every RSA Key is made by NewKey, which prepares it
+		}
+		return k.rsa.VerifyPKCS1v15(info.hash, digest, sig)
 	case KeyEC:
 		p, ok := k.Pub.(*ecdsa.PublicKey)
 		if !ok || len(sig) != 2*info.size {

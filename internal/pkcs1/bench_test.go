@@ -74,22 +74,6 @@ func BenchmarkVerifyPaired(b *testing.B) {
 	}
 }
 
-// TestPairedRatio alternates the prepared verification and
-// crypto/rsa.VerifyPKCS1v15 in one loop, so that both see the same machine
-// load, and logs the ratio of their times (visible with -v). It measures;
-// it asserts nothing about speed.
-func TestPairedRatio(t *testing.T) {
-	if testing.Short() || !testing.Verbose() {
-		t.Skip("a measurement, logged only with -v")
-	}
-	for _, c := range benchKeys(t) {
-		pairedRatio(c, 100) // warm up
-		ratio, ours, theirs := pairedRatio(c, 1000)
-		t.Logf("RSA-%d: prepared %v/op, crypto/rsa %v/op, ratio %.2f",
-			c.k.priv.N.BitLen(), ours, theirs, ratio)
-	}
-}
-
 // pairedRatio runs n rounds of one prepared and one crypto/rsa
 // verification each, alternating which goes first, and returns
 // prepared/crypto-rsa time and the per-verification times.
