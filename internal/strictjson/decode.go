@@ -120,7 +120,7 @@ func (d *decoder) value(raw []byte, v reflect.Value) *Error {
 	case reflect.Array:
 		return d.array(raw, v)
 	case reflect.String:
-		switch raw[0] {
+		switch Kind(raw) {
 		case '"':
 			s, _ := Unquote(raw)
 			if v.Type() == numberType {

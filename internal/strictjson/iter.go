@@ -270,10 +270,11 @@ func Lookup(obj []byte, name string) (value []byte, ok bool) {
 		if !ok {
 			return nil, false
 		}
-		if len(raw) == len(name) && string(raw) == name {
-			return v, true
-		}
-		if len(raw) > len(name) && bytes.IndexByte(raw, '\\') >= 0 && equalUnescaped(raw, name) {
+		if bytes.IndexByte(raw, '\\') < 0 {
+			if string(raw) == name {
+				return v, true
+			}
+		} else if len(raw) > len(name) && equalUnescaped(raw, name) {
 			return v, true
 		}
 	}
