@@ -132,7 +132,7 @@ func walk(t *testing.T, raw []byte) any {
 	case 'n':
 		return nil
 	case '0':
-		return json.Number(raw)
+		return json.Number(bytes.Trim(raw, " \t\r\n"))
 	}
 	return nil
 }

@@ -274,7 +274,7 @@ func Lookup(obj []byte, name string) (value []byte, ok bool) {
 			if string(raw) == name {
 				return v, true
 			}
-		} else if len(raw) > len(name) && equalUnescaped(raw, name) {
+		} else if len(raw) > len(name) && equalToPlain(raw, name) {
 			return v, true
 		}
 	}

@@ -174,7 +174,7 @@ func TestUnquote(t *testing.T) {
 }
 
 func TestLookup(t *testing.T) {
-	doc := []byte(`{"a":1,"nested":{"a":2},"b\u0063":"x","scope":"s","\ud83d\ude00":true}`)
+	doc := []byte(`{"a":1,"nested":{"a":2},"b\u0063":"x","scope":"s","\ud83d\ude00":true,"q\"\\":2}`)
 	for _, tt := range []struct {
 		name, want string
 		ok         bool
@@ -188,6 +188,8 @@ func TestLookup(t *testing.T) {
 		{"SCOPE", "", false},
 		{"\u017fcope", "", false},
 		{"😀", "true", true},
+		{`q"\`, "2", true},
+		{`q\"\\`, "", false},
 		{"missing", "", false},
 		{"", "", false},
 	} {

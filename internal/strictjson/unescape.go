@@ -78,7 +78,7 @@ func appendUnescaped(dst, raw []byte) (_ []byte, ok bool) {
 
 // equalUnescaped reports whether the string contents a and b are equal after
 // unescaping, without allocating. An invalid escape compares unequal.
-func equalUnescaped[A ~[]byte | ~string, B ~[]byte | ~string](a A, b B) bool {
+func equalUnescaped(a, b []byte) bool {
 	var ab, bb [utf8.UTFMax]byte
 	var an, bn, ai, bi int // pending unescaped bytes: ab[ai:an], bb[bi:bn]
 	i, j := 0, 0
@@ -109,4 +109,18 @@ func equalUnescaped[A ~[]byte | ~string, B ~[]byte | ~string](a A, b B) bool {
 		ai++
 		bi++
 	}
+}
+
+// equalToPlain reports whether the string contents raw unescape to plain,
+// without allocating. An invalid escape compares unequal.
+func equalToPlain(raw []byte, plain string) bool {
+	j := 0
+	for i := 0; i < len(raw); {
+		b, n, next, ok := unit(raw, i)
+		if !ok || j+n > len(plain) || string(b[:n]) != plain[j:j+n] {
+			return false
+		}
+		i, j = next, j+n
+	}
+	return j == len(plain)
 }
