@@ -60,7 +60,7 @@ func BenchmarkValidHeader(b *testing.B) { benchValid(b, []byte(headerDoc)) }
 func BenchmarkValidJWKSet(b *testing.B) { benchValid(b, jwkSet()) }
 
 func BenchmarkValidBigObject(b *testing.B) {
-	doc, _ := bigObject(50_000)
+	doc, _ := wideObject(50_000)
 	benchValid(b, doc)
 }
 

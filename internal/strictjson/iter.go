@@ -159,15 +159,23 @@ func (it *ArrayIter) fail(i int) {
 // skipString returns the index after the string literal whose opening quote
 // is at b[i], or -1 if it is not terminated. It does not validate.
 func skipString(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '"':
+	start := i + 1
+	for i = start; ; i++ {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		// The quote ends the string unless an odd number of backslashes
+		// escapes it. Each run of backslashes is counted once.
+		k := i
+		for k > start && b[k-1] == '\\' {
+			k--
+		}
+		if (i-k)%2 == 0 {
 			return i + 1
-		case '\\':
-			i++
 		}
 	}
-	return -1
 }
 
 // skipValue returns the index after the value starting at b[i], or -1 if

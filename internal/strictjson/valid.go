@@ -2,6 +2,7 @@ package strictjson
 
 import (
 	"bytes"
+	"hash/maphash"
 	"math"
 	"unicode/utf8"
 )
@@ -23,13 +24,36 @@ type slot struct {
 	start, end, ulen int32
 }
 
+// span is a slot with full-width offsets, for documents of any size.
+type span struct {
+	start, end, ulen int
+}
+
+func (o slot) span() span { return span{int(o.start), int(o.end), int(o.ulen)} }
+
 // frame is one open object or array.
 type frame struct {
-	obj   bool
-	base  int32               // first slot of this object's names
-	n     int32               // names in slots (slot mode)
-	names map[string]struct{} // non-nil in map mode
+	obj  bool
+	base int32      // first slot of this object's names
+	n    int32      // names in slots (slot mode)
+	big  *bigObject // non-nil in map mode
 }
+
+// bigObject holds the names of an object that outgrew the slots. Names are
+// found by a 64-bit hash of their unescaped bytes, seeded per process so
+// that an attacker cannot choose colliding names; a hash match is confirmed
+// by comparing the names, and the (astronomically rare) names whose hash
+// matches a different name are kept in a map of their own.
+type bigObject struct {
+	first    map[uint64]int      // hash -> start of the first name with it
+	collided map[string]struct{} // other names with an already seen hash
+}
+
+var hashSeed = maphash.MakeSeed()
+
+// hashName hashes an unescaped member name. Tests replace it to force
+// collisions.
+var hashName = func(name []byte) uint64 { return maphash.Bytes(hashSeed, name) }
 
 // scanner is the state of one Valid call. It lives on the caller's stack.
 type scanner struct {
@@ -46,9 +70,11 @@ type scanner struct {
 // Err is ErrSyntax, ErrInvalidUTF8, ErrDuplicate or ErrDepth.
 //
 // Valid does not allocate for documents whose objects have at most 32
-// members each and whose open objects never hold more than 256 names at
-// once (eight levels of such objects); bigger objects keep their names in a
-// map, so the check stays linear in the size of the document.
+// members each (escaped names included) and whose open objects never hold
+// more than 256 names at once, i.e. up to eight levels of such objects
+// nested in one another. An object beyond that keeps its names in a map
+// keyed by a per-process seeded hash of the unescaped name, so the check
+// stays linear in the size of the document however wide its objects are.
 func Valid(doc []byte) error {
 	var s scanner
 	s.doc = doc
@@ -165,7 +191,7 @@ func (s *scanner) pop() {
 	s.depth--
 	f := &s.frames[s.depth]
 	s.nslots = int(f.base)
-	f.names = nil
+	f.big = nil
 }
 
 // member scans a member name at i, records it in the innermost object and
@@ -194,21 +220,11 @@ func (s *scanner) member(i int) (int, *Error) {
 func (s *scanner) record(start, end, ulen int) *Error {
 	f := &s.frames[s.depth-1]
 	doc := s.doc
-	if f.names == nil {
+	name := span{start, end, ulen}
+	if f.big == nil {
 		if f.n < smallObject && s.nslots < numSlots && len(doc) <= math.MaxInt32 {
-			name := doc[start:end]
-			escaped := ulen != end-start
 			for _, o := range s.slots[f.base : f.base+f.n] {
-				if int(o.ulen) != ulen {
-					continue
-				}
-				other := doc[o.start:o.end]
-				oescaped := int(o.ulen) != len(other)
-				if !escaped && !oescaped {
-					if bytes.Equal(name, other) {
-						return errAt(ErrDuplicate, start-1)
-					}
-				} else if equalUnescaped(name, other) {
+				if s.equal(name, o.span()) {
 					return errAt(ErrDuplicate, start-1)
 				}
 			}
@@ -219,29 +235,57 @@ func (s *scanner) record(start, end, ulen int) *Error {
 		}
 		// Move to map mode. This object's slots are the top of the slot
 		// stack: no deeper object is open while a name is recorded.
-		f.names = make(map[string]struct{}, 2*smallObject)
+		f.big = &bigObject{first: make(map[uint64]int, 4*smallObject)}
 		for _, o := range s.slots[f.base : f.base+f.n] {
-			f.names[string(s.unescapeName(doc[o.start:o.end]))] = struct{}{}
+			s.addBig(f.big, o.span())
 		}
 		s.nslots = int(f.base)
 		f.n = 0
 	}
-	key := s.unescapeName(doc[start:end])
-	if _, dup := f.names[string(key)]; dup {
+	if !s.addBig(f.big, name) {
 		return errAt(ErrDuplicate, start-1)
 	}
-	f.names[string(key)] = struct{}{}
 	return nil
 }
 
-// unescapeName returns the unescaped form of a scanned name, in s.buf when
-// it has escapes.
-func (s *scanner) unescapeName(raw []byte) []byte {
-	if bytes.IndexByte(raw, '\\') < 0 {
-		return raw
+// addBig adds name to b unless b already holds an equal name.
+func (s *scanner) addBig(b *bigObject, name span) bool {
+	key := s.doc[name.start:name.end]
+	if name.ulen != len(key) {
+		s.buf, _ = appendUnescaped(s.buf[:0], key)
+		key = s.buf
 	}
-	s.buf, _ = appendUnescaped(s.buf[:0], raw)
-	return s.buf
+	h := hashName(key)
+	start, seen := b.first[h]
+	if !seen {
+		b.first[h] = name.start
+		return true
+	}
+	// Rescan the earlier name from its start to compare it.
+	end, ulen, _ := scanString(s.doc, start-1)
+	if s.equal(name, span{start, end - 1, ulen}) {
+		return false
+	}
+	if _, dup := b.collided[string(key)]; dup {
+		return false
+	}
+	if b.collided == nil {
+		b.collided = make(map[string]struct{})
+	}
+	b.collided[string(key)] = struct{}{}
+	return true
+}
+
+// equal reports whether two recorded names are equal after unescaping.
+func (s *scanner) equal(a, b span) bool {
+	if a.ulen != b.ulen {
+		return false
+	}
+	ra, rb := s.doc[a.start:a.end], s.doc[b.start:b.end]
+	if a.ulen == len(ra) && b.ulen == len(rb) {
+		return bytes.Equal(ra, rb)
+	}
+	return equalUnescaped(ra, rb)
 }
 
 // scanString scans the string literal starting with the quote at doc[i]. It

@@ -245,7 +245,7 @@ func TestValidDepth(t *testing.T) {
 
 // bigObject returns an object with n distinct members, and one whose last
 // member repeats the first.
-func bigObject(n int) (distinct, dup []byte) {
+func wideObject(n int) (distinct, dup []byte) {
 	var b strings.Builder
 	b.WriteString("{")
 	for i := range n {
@@ -262,7 +262,7 @@ func bigObject(n int) (distinct, dup []byte) {
 func TestValidBigObject(t *testing.T) {
 	// 50,000 members: names move from the fixed slots to a map, so this is
 	// linear. A quadratic check would compare 1.25e9 pairs.
-	distinct, dup := bigObject(50_000)
+	distinct, dup := wideObject(50_000)
 	if err := Valid(distinct); err != nil {
 		t.Fatalf("Valid(50,000 distinct members) = %v", err)
 	}
@@ -272,7 +272,7 @@ func TestValidBigObject(t *testing.T) {
 	// The duplicate straddling the switch to map mode, escaped.
 	for n := smallObject - 2; n <= smallObject+2; n++ {
 		for _, last := range []string{`"k0"`, `"k\u0030"`, `"k` + strconv.Itoa(n-1) + `"`} {
-			d, _ := bigObject(n)
+			d, _ := wideObject(n)
 			doc := append(d[:len(d)-1:len(d)-1], []byte(","+last+":0}")...)
 			if err := Valid(doc); !errors.Is(err, ErrDuplicate) {
 				t.Errorf("n=%d last=%s: Valid = %v, want ErrDuplicate", n, last, err)
@@ -317,5 +317,24 @@ func TestValidSlotsExhausted(t *testing.T) {
 	dupOuter := prefix + "1" + strings.Repeat(`,"m3":1}`, levels)
 	if err := Valid([]byte(dupOuter)); !errors.Is(err, ErrDuplicate) {
 		t.Fatalf("outer duplicate: Valid = %v", err)
+	}
+}
+
+func TestValidBigObjectHashCollisions(t *testing.T) {
+	// Every name hashes alike: the names that collide are still told apart,
+	// and duplicates among them are still found.
+	defer func(h func([]byte) uint64) { hashName = h }(hashName)
+	hashName = func([]byte) uint64 { return 42 }
+	distinct, dup := wideObject(200)
+	if err := Valid(distinct); err != nil {
+		t.Fatalf("Valid(distinct) = %v", err)
+	}
+	if err := Valid(dup); !errors.Is(err, ErrDuplicate) {
+		t.Fatalf("Valid(first name repeated) = %v, want ErrDuplicate", err)
+	}
+	d, _ := wideObject(200)
+	last := append(d[:len(d)-1:len(d)-1], []byte(`,"k\u0031\u00399":0}`)...) // k199, escaped
+	if err := Valid(last); !errors.Is(err, ErrDuplicate) {
+		t.Fatalf("Valid(collided name repeated) = %v, want ErrDuplicate", err)
 	}
 }
