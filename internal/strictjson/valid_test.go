@@ -3,6 +3,8 @@ package strictjson
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -336,5 +338,77 @@ func TestValidBigObjectHashCollisions(t *testing.T) {
 	last := append(d[:len(d)-1:len(d)-1], []byte(`,"k\u0031\u00399":0}`)...) // k199, escaped
 	if err := Valid(last); !errors.Is(err, ErrDuplicate) {
 		t.Fatalf("Valid(collided name repeated) = %v, want ErrDuplicate", err)
+	}
+}
+
+// TestValidRandomWideObjects checks duplicate detection in objects around
+// and beyond the slot limits against a plain set, with randomly escaped
+// names, at random nesting.
+func TestValidRandomWideObjects(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	escape := func(name string) string {
+		var b strings.Builder
+		for _, c := range name {
+			switch rng.IntN(3) {
+			case 0:
+				fmt.Fprintf(&b, `\u%04x`, c)
+			case 1:
+				if c == 'a' {
+					b.WriteString(`\u0061`)
+					continue
+				}
+				fallthrough
+			default:
+				b.WriteRune(c)
+			}
+		}
+		return b.String()
+	}
+	// object returns a random object and whether it, or one nested in it,
+	// has a duplicate.
+	var object func(depth int) (string, bool)
+	object = func(depth int) (string, bool) {
+		n := rng.IntN(3 * smallObject)
+		// Distinct names from a small alphabet, escaped at random, and
+		// sometimes one planted duplicate.
+		names := make([]string, n)
+		for i, p := range rng.Perm(243)[:n] {
+			var name string
+			for range 5 {
+				name += []string{"a", "b", "é"}[p%3]
+				p /= 3
+			}
+			names[i] = name
+		}
+		dup := false
+		if n >= 2 && rng.IntN(2) == 0 {
+			j := 1 + rng.IntN(n-1)
+			names[j] = names[rng.IntN(j)]
+			dup = true
+		}
+		var b strings.Builder
+		b.WriteString("{")
+		for i, name := range names {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString(`"` + escape(name) + `":`)
+			if depth < 3 && rng.IntN(32) == 0 {
+				inner, innerDup := object(depth + 1)
+				dup = dup || innerDup
+				b.WriteString(inner)
+			} else {
+				b.WriteString("0")
+			}
+		}
+		b.WriteString("}")
+		return b.String(), dup
+	}
+	for range 1000 {
+		doc, dup := object(0)
+		err := Valid([]byte(doc))
+		if dup != errors.Is(err, ErrDuplicate) || !dup && err != nil {
+			t.Fatalf("Valid(%s) = %v, want duplicate %v", doc, err, dup)
+		}
 	}
 }
