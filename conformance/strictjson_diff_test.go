@@ -56,7 +56,8 @@ var diffSeeds = []string{
 	strings.Repeat(`{"a":`, strictjson.MaxDepth) + "1" + strings.Repeat("}", strictjson.MaxDepth),
 	// Types for the struct.
 	`{"s":1}`, `{"b":"true"}`, `{"l":"x"}`, `{"l":[1]}`, `{"m":[]}`, `{"m":{"k":"v"}}`, `{"n":[]}`, `{"n":{"x":"1"}}`,
-	`"x"`, `[{"s":"x"}]`,
+	`"x"`, `[{"s":"x"}]`, " 12 ", "\t\"s\"\n", `[{"s":"x","n":{"x":1}},null,{}]`, `{"k":{"x":1},"j":null}`,
+	`{"k":{"x":"1"}}`, `[{"i":1.5}]`, `-9223372036854775808`, `9223372036854775808`, `1e308`, `1e309`,
 }
 
 // depth returns the deepest nesting of brackets outside strings in doc. For
@@ -176,6 +177,25 @@ func FuzzDiffDecode(f *testing.F) {
 		}
 		if err != nil && !errors.Is(err, strictjson.ErrType) && strictjson.Valid(doc) == nil {
 			t.Fatalf("Decode of a valid document failed with %v", err)
+		}
+		// Other top-level types.
+		for _, newV := range []func() any{
+			func() any { return new(any) },
+			func() any { return new(int64) },
+			func() any { return new(float64) },
+			func() any { return new(string) },
+			func() any { return new([]diffStruct) },
+			func() any { return new(map[string]*inner) },
+		} {
+			got, want := newV(), newV()
+			err := strictjson.Decode(doc, got)
+			werr := jsonv2.Unmarshal(doc, want)
+			if (err == nil) != (werr == nil) {
+				t.Fatalf("Decode(%q) into %T = %v, v2 = %v", doc, got, err, werr)
+			}
+			if err == nil && !reflect.DeepEqual(got, want) {
+				t.Fatalf("Decode(%q) into %T = %#v, v2 %#v", doc, got, got, want)
+			}
 		}
 	})
 }

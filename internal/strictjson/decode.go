@@ -54,7 +54,11 @@ func Decode(doc []byte, v any) error {
 		return err
 	}
 	d := decoder{base: cap(doc)}
-	if err := d.value(doc[skipWS(doc, 0):], rv.Elem()); err != nil {
+	end := len(doc)
+	for isWS(doc[end-1]) {
+		end--
+	}
+	if err := d.value(doc[skipWS(doc, 0):end], rv.Elem()); err != nil {
 		return err
 	}
 	return nil

@@ -474,3 +474,20 @@ func TestValueTypes(t *testing.T) {
 		t.Errorf("Value(duplicate) = %v", err)
 	}
 }
+
+func TestDecodeSurroundingWhitespace(t *testing.T) {
+	var n int
+	var num json.Number
+	var raw json.RawMessage
+	var f float64
+	for _, tt := range []struct {
+		v    any
+		want any
+	}{{&n, 12}, {&num, json.Number("12")}, {&raw, json.RawMessage("12")}, {&f, 12.0}} {
+		if err := Decode([]byte(" \t\r\n12 \t\r\n"), tt.v); err != nil {
+			t.Errorf("Decode into %T: %v", tt.v, err)
+		} else if got := reflect.ValueOf(tt.v).Elem().Interface(); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Decode into %T = %#v, want %#v", tt.v, got, tt.want)
+		}
+	}
+}
