@@ -17,11 +17,14 @@ const (
 	numSlots = 8 * smallObject
 )
 
-// slot records one member name of an open object: the raw bytes between its
-// quotes and the length of its unescaped form (shorter than the raw length
-// exactly when the name contains an escape, since every escape shrinks).
+// slot records one member name of an open object: where the raw bytes
+// between its quotes start, how many there are, and the length of its
+// unescaped form (shorter than the raw length exactly when the name contains
+// an escape, since every escape shrinks). Names longer than 65535 bytes and
+// documents over 2 GiB do not fit; their objects use map mode.
 type slot struct {
-	start, end, ulen int32
+	start     int32
+	len, ulen uint16
 }
 
 // span is a slot with full-width offsets, for documents of any size.
@@ -29,14 +32,14 @@ type span struct {
 	start, end, ulen int
 }
 
-func (o slot) span() span { return span{int(o.start), int(o.end), int(o.ulen)} }
+func (o slot) span() span { return span{int(o.start), int(o.start) + int(o.len), int(o.ulen)} }
 
-// frame is one open object or array.
+// frame is one open object or array. Whether it is an object is a bit in
+// scanner.objects, and an object in map mode has its names in scanner.big:
+// the frames stay small, since Valid zeroes them on every call.
 type frame struct {
-	obj  bool
-	base int32      // first slot of this object's names
-	n    int32      // names in slots (slot mode)
-	big  *bigObject // non-nil in map mode
+	base int32 // first slot of this object's names
+	n    int32 // names in slots (slot mode)
 }
 
 // bigObject holds the names of an object that outgrew the slots. Names are
@@ -57,13 +60,18 @@ var hashName = func(name []byte) uint64 { return maphash.Bytes(hashSeed, name) }
 
 // scanner is the state of one Valid call. It lives on the caller's stack.
 type scanner struct {
-	doc    []byte
-	depth  int
-	nslots int
-	frames [MaxDepth]frame
-	slots  [numSlots]slot
-	buf    []byte // scratch for unescaping names in map mode
+	doc     []byte
+	depth   int
+	nslots  int
+	objects uint64 // bit d is set if frame d is an object
+	frames  [MaxDepth]frame
+	slots   [numSlots]slot
+	big     *[MaxDepth]*bigObject // names of objects in map mode, by depth
+	buf     []byte                // scratch for unescaping names in map mode
 }
+
+// scanner.objects has a bit per level: MaxDepth must not exceed 64.
+var _ [64 - MaxDepth]struct{}
 
 // Valid reports whether doc is one strict JSON value; see the package
 // documentation for what strict means. It returns nil or an [*Error] whose
@@ -108,8 +116,11 @@ func (s *scanner) run() *Error {
 			if s.depth == MaxDepth {
 				return errAt(ErrDepth, i)
 			}
-			f := &s.frames[s.depth]
-			*f = frame{obj: c == '{', base: int32(s.nslots)}
+			s.frames[s.depth] = frame{base: int32(s.nslots)}
+			s.objects &^= 1 << s.depth
+			if c == '{' {
+				s.objects |= 1 << s.depth
+			}
 			s.depth++
 			i = skipWS(doc, i+1)
 			if i < n && (c == '{' && doc[i] == '}' || c == '[' && doc[i] == ']') {
@@ -164,11 +175,11 @@ func (s *scanner) run() *Error {
 			if i >= n {
 				return errAt(ErrSyntax, i)
 			}
-			f := &s.frames[s.depth-1]
+			obj := s.objects>>(s.depth-1)&1 == 1
 			c := doc[i]
 			if c == ',' {
 				i++
-				if f.obj {
+				if obj {
 					var err *Error
 					if i, err = s.member(skipWS(doc, i)); err != nil {
 						return err
@@ -176,7 +187,7 @@ func (s *scanner) run() *Error {
 				}
 				break
 			}
-			if f.obj && c == '}' || !f.obj && c == ']' {
+			if obj && c == '}' || !obj && c == ']' {
 				s.pop()
 				i++
 				continue
@@ -189,9 +200,10 @@ func (s *scanner) run() *Error {
 // pop closes the innermost container, releasing its slots.
 func (s *scanner) pop() {
 	s.depth--
-	f := &s.frames[s.depth]
-	s.nslots = int(f.base)
-	f.big = nil
+	s.nslots = int(s.frames[s.depth].base)
+	if s.big != nil {
+		s.big[s.depth] = nil
+	}
 }
 
 // member scans a member name at i, records it in the innermost object and
@@ -221,28 +233,36 @@ func (s *scanner) record(start, end, ulen int) *Error {
 	f := &s.frames[s.depth-1]
 	doc := s.doc
 	name := span{start, end, ulen}
-	if f.big == nil {
-		if f.n < smallObject && s.nslots < numSlots && len(doc) <= math.MaxInt32 {
+	var big *bigObject
+	if s.big != nil {
+		big = s.big[s.depth-1]
+	}
+	if big == nil {
+		if f.n < smallObject && s.nslots < numSlots && len(doc) <= math.MaxInt32 && end-start <= math.MaxUint16 {
 			for _, o := range s.slots[f.base : f.base+f.n] {
 				if s.equal(name, o.span()) {
 					return errAt(ErrDuplicate, start-1)
 				}
 			}
-			s.slots[s.nslots] = slot{int32(start), int32(end), int32(ulen)}
+			s.slots[s.nslots] = slot{int32(start), uint16(end - start), uint16(ulen)}
 			s.nslots++
 			f.n++
 			return nil
 		}
 		// Move to map mode. This object's slots are the top of the slot
 		// stack: no deeper object is open while a name is recorded.
-		f.big = &bigObject{first: make(map[uint64]int, 4*smallObject)}
+		if s.big == nil {
+			s.big = new([MaxDepth]*bigObject)
+		}
+		big = &bigObject{first: make(map[uint64]int, 4*smallObject)}
+		s.big[s.depth-1] = big
 		for _, o := range s.slots[f.base : f.base+f.n] {
-			s.addBig(f.big, o.span())
+			s.addBig(big, o.span())
 		}
 		s.nslots = int(f.base)
 		f.n = 0
 	}
-	if !s.addBig(f.big, name) {
+	if !s.addBig(big, name) {
 		return errAt(ErrDuplicate, start-1)
 	}
 	return nil

@@ -412,3 +412,23 @@ func TestValidRandomWideObjects(t *testing.T) {
 		}
 	}
 }
+
+func TestValidLongNames(t *testing.T) {
+	// Names too long for a slot put their object in map mode.
+	long := strings.Repeat("n", 70_000)
+	for _, tt := range []struct {
+		doc  string
+		want error
+	}{
+		{`{"` + long + `":1,"` + long + `x":2}`, nil},
+		{`{"` + long + `":1,"` + long + `":2}`, ErrDuplicate},
+		{`{"a":1,"` + long + `":1,"a":2}`, ErrDuplicate},
+		{`{"a":1,"` + long + `":1,"` + long[1:] + `\u006e":2}`, ErrDuplicate},
+		{`[{"` + long + `":{"a":1,"a":2}}]`, ErrDuplicate},
+		{`[{"` + long + `":1},{"` + long + `":1}]`, nil},
+	} {
+		if err := Valid([]byte(tt.doc)); !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+			t.Errorf("Valid(%.40q...) = %v, want %v", tt.doc, err, tt.want)
+		}
+	}
+}
