@@ -240,7 +240,7 @@ func (s *scanner) record(start, end, ulen int) *Error {
 	if big == nil {
 		if f.n < smallObject && s.nslots < numSlots && len(doc) <= math.MaxInt32 && end-start <= math.MaxUint16 {
 			for _, o := range s.slots[f.base : f.base+f.n] {
-				if s.equal(name, o.span()) {
+				if int(o.ulen) == ulen && s.equal(name, o.span()) {
 					return errAt(ErrDuplicate, start-1)
 				}
 			}
