@@ -1,8 +1,8 @@
-// Package otel traces and measures jwtguard with OpenTelemetry. It attaches
+// Package authzotel traces and measures jwtguard with OpenTelemetry. It attaches
 // to the hooks of package authz, which imports no telemetry library itself,
 // the way go-redis's redisotel attaches to go-redis hooks:
 //
-//	tel, err := otel.New() // global tracer and meter providers
+//	tel, err := authzotel.New() // global tracer and meter providers
 //	if err != nil { ... }
 //	v, err := authz.New(issuers, authz.WithHooks(tel.Hooks()))
 //	if err != nil { ... }
@@ -48,4 +48,4 @@
 //
 // See docs/observability.md for every name, attribute and unit, with
 // example queries.
-package otel
+package authzotel

@@ -1,5 +1,5 @@
 // Package fleettest holds the tests that run a fleet of authz.Validator
-// replicas over one shared Redis (keystore/redis) and one counting identity
+// replicas over one shared Redis (keystore/redisstore) and one counting identity
 // provider (authztest): one IdP fetch per rotation for the whole fleet, the
 // shared unknown-kid cooldown, warm start from Redis, announcements, and
 // what happens when Redis or the IdP fails. It has no API; its tests are the

@@ -24,7 +24,7 @@ import (
 	"github.com/jwtguard/jwtguard/authz"
 	"github.com/jwtguard/jwtguard/authztest"
 	"github.com/jwtguard/jwtguard/internal/redistest"
-	"github.com/jwtguard/jwtguard/keystore/redis"
+	"github.com/jwtguard/jwtguard/keystore/redisstore"
 )
 
 const (
@@ -249,7 +249,7 @@ type fleet struct {
 type replica struct {
 	*authz.Validator
 	client *goredis.Client
-	store  *redis.Store
+	store  *redisstore.Store
 }
 
 func newFleet(t *testing.T, b *backend, iss *authztest.Issuer, keys authz.KeyOptions) *fleet {
@@ -283,7 +283,7 @@ func deletePrefix(t *testing.T, c *goredis.Client, prefix string) {
 func (f *fleet) add(t *testing.T, opts ...authz.Option) *replica {
 	t.Helper()
 	client := newClient(t, f.b.addr)
-	s, err := redis.New(client, redis.WithPrefix(f.prefix), redis.WithTimeout(f.keys.StoreTimeout))
+	s, err := redisstore.New(client, redisstore.WithPrefix(f.prefix), redisstore.WithTimeout(f.keys.StoreTimeout))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,5 @@
 // Package redistest holds test helpers shared by the Redis-backed tests of
-// keystore/redis and internal/fleettest.
+// keystore/redisstore and internal/fleettest.
 package redistest
 
 import (

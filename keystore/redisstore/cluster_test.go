@@ -1,4 +1,4 @@
-package redis_test
+package redisstore_test
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ import (
 
 	"github.com/jwtguard/jwtguard/keystore"
 	"github.com/jwtguard/jwtguard/keystore/keystoretest"
-	"github.com/jwtguard/jwtguard/keystore/redis"
+	"github.com/jwtguard/jwtguard/keystore/redisstore"
 )
 
 // The tests in this file start their own redis-server processes. They run
@@ -182,14 +182,14 @@ func TestConformanceCluster(t *testing.T) {
 	t.Cleanup(func() { _ = client.Close() })
 
 	keystoretest.Run(t, func(t *testing.T) keystore.Store {
-		return newStore(t, client, redis.WithPrefix(testPrefix(t, client)))
+		return newStore(t, client, redisstore.WithPrefix(testPrefix(t, client)))
 	})
 
 	// Documents spread over the nodes, and a lock's script runs on whichever
 	// node owns its key.
 	t.Run("SpreadOverNodes", func(t *testing.T) {
 		ctx := context.Background()
-		s := newStore(t, client, redis.WithPrefix(testPrefix(t, client)))
+		s := newStore(t, client, redisstore.WithPrefix(testPrefix(t, client)))
 		for i := range 30 {
 			k := fmt.Sprint("issuer-", i)
 			if err := s.Put(ctx, k, []byte(k), time.Minute); err != nil {
@@ -225,7 +225,7 @@ func TestConformanceCluster(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		prefix := testPrefix(t, client)
-		s := newStore(t, client, redis.WithPrefix(prefix))
+		s := newStore(t, client, redisstore.WithPrefix(prefix))
 		got := make(chan string, 16)
 		if err := s.Subscribe(ctx, func(k string) { got <- k }); err != nil {
 			t.Fatal(err)
@@ -233,7 +233,7 @@ func TestConformanceCluster(t *testing.T) {
 		for _, addr := range addrs {
 			node := newClient(t, addr, true)
 			// A Store on a plain client of one node publishes there.
-			if err := newStore(t, node, redis.WithPrefix(prefix)).Publish(ctx, addr); err != nil {
+			if err := newStore(t, node, redisstore.WithPrefix(prefix)).Publish(ctx, addr); err != nil {
 				t.Fatalf("Publish via %s: %v", addr, err)
 			}
 			select {
@@ -283,6 +283,6 @@ sentinel down-after-milliseconds jwtguard 5000
 	})
 
 	keystoretest.Run(t, func(t *testing.T) keystore.Store {
-		return newStore(t, client, redis.WithPrefix(testPrefix(t, client)))
+		return newStore(t, client, redisstore.WithPrefix(testPrefix(t, client)))
 	})
 }
