@@ -8,8 +8,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/jwtguard/jwtguard/authz"
-	"github.com/jwtguard/jwtguard/authztest"
 	"github.com/jwtguard/jwtguard/authzotel"
+	"github.com/jwtguard/jwtguard/authztest"
 )
 
 // BenchmarkValidate measures what the hooks add to a validation: a cached

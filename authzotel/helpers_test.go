@@ -12,8 +12,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/jwtguard/jwtguard/authz"
-	"github.com/jwtguard/jwtguard/authztest"
 	"github.com/jwtguard/jwtguard/authzotel"
+	"github.com/jwtguard/jwtguard/authztest"
 )
 
 const (

@@ -19,8 +19,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/jwtguard/jwtguard/authz"
-	"github.com/jwtguard/jwtguard/authztest"
 	"github.com/jwtguard/jwtguard/authzotel"
+	"github.com/jwtguard/jwtguard/authztest"
 )
 
 func TestValidate(t *testing.T) {
@@ -323,7 +323,7 @@ func TestFetch(t *testing.T) {
 				authzotel.AttrIssuer:      attribute.StringValue(issuerName),
 				authzotel.AttrFetchReason: attribute.StringValue("load"),
 				authzotel.AttrOutcome:     attribute.StringValue(outcome),
-				"url.full":           attribute.StringValue(tt.wantURL(idp)),
+				"url.full":                attribute.StringValue(tt.wantURL(idp)),
 			}
 			if tt.wantStatus != 0 {
 				want["http.response.status_code"] = attribute.Int64Value(tt.wantStatus)
@@ -521,12 +521,12 @@ func TestEventOnParent(t *testing.T) {
 		got[kv.Key] = kv.Value.Emit()
 	}
 	want := map[attribute.Key]string{
-		"service.component": "edge",
-		authzotel.AttrIssuer:     issuerName,
-		authzotel.AttrOutcome:    authzotel.OutcomeDenied,
-		"error.type":        "expired",
-		authzotel.AttrAlgorithm:  "RS256",
-		authzotel.AttrKeyID:      idp.KeyIDs()[0],
+		"service.component":     "edge",
+		authzotel.AttrIssuer:    issuerName,
+		authzotel.AttrOutcome:   authzotel.OutcomeDenied,
+		"error.type":            "expired",
+		authzotel.AttrAlgorithm: "RS256",
+		authzotel.AttrKeyID:     idp.KeyIDs()[0],
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("event attributes = %v, want %v", got, want)
