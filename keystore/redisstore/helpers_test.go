@@ -107,15 +107,10 @@ func deadAddr(t testing.TB) string {
 	return addr
 }
 
-// realRedisAddr returns $REDIS_ADDR or skips t.
-func realRedisAddr(t testing.TB) string {
-	t.Helper()
-	addr := os.Getenv("REDIS_ADDR")
-	if addr == "" {
-		t.Skip("REDIS_ADDR not set: skipping the tests against a real Redis (e.g. REDIS_ADDR=127.0.0.1:6379)")
-	}
-	return addr
-}
+// realRedisAddr returns the address of a real Redis: $REDIS_ADDR, or a
+// throwaway redis-server (redistest.Addr), or skips t naming the missing
+// server.
+func realRedisAddr(t testing.TB) string { return redistest.Addr(t) }
 
 // quietLogger drops go-redis's log lines: the fault tests make it log every
 // failed dial. Set JWTGUARD_REDIS_LOG=1 to see them.
@@ -127,5 +122,5 @@ func TestMain(m *testing.M) {
 	if os.Getenv("JWTGUARD_REDIS_LOG") != "1" {
 		goredis.SetLogger(quietLogger{})
 	}
-	os.Exit(m.Run())
+	redistest.Main(m)
 }
