@@ -550,7 +550,7 @@ func TestNew(t *testing.T) {
 		{name: "zero Retry-After", v: f.v, opts: []nethttp.Option{nethttp.WithRetryAfter(0)}, wantErr: "must be positive"},
 		{name: "negative Retry-After", v: f.v, opts: []nethttp.Option{nethttp.WithRetryAfter(-time.Second)}, wantErr: "must be positive"},
 		{name: "nil option", v: f.v, opts: []nethttp.Option{nil}, wantErr: "nil Option"},
-		{name: "all errors reported", v: nil, opts: []nethttp.Option{nethttp.WithRealm("")}, wantErr: "nil Validator\nnethttp: WithRealm with an empty realm"},
+		{name: "all errors reported", v: nil, opts: []nethttp.Option{nethttp.WithRealm("")}, wantErr: "nil Validator\nnethttp: WithRealm: empty realm"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
