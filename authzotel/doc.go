@@ -48,4 +48,9 @@
 //
 // See docs/observability.md for every name, attribute and unit, with
 // example queries.
+//
+// It is a module of its own, so that OpenTelemetry enters only the builds that
+// import it:
+//
+//	go get github.com/jwtguard/jwtguard/authzotel
 package authzotel

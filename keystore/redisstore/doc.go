@@ -45,4 +45,9 @@
 // announcements published while it is reconnecting are lost, which delays a
 // reload until the next scheduled refresh. The subscription and its goroutines
 // end when the ctx given to Subscribe is done.
+//
+// It is a module of its own, so that go-redis enters only the builds that
+// import it:
+//
+//	go get github.com/jwtguard/jwtguard/keystore/redisstore
 package redisstore
