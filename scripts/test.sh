@@ -35,8 +35,9 @@ while [ $# -gt 0 ]; do
 done
 if [ ${#mods[@]} -eq 0 ]; then
 	# Every module: each go.mod under the root, the root first.
+	mods=(.)
 	while IFS= read -r m; do mods+=("$(dirname "$m")"); done < <(
-		find . -name go.mod -not -path './.git/*' -not -path '*/testdata/*' | sed 's|^\./||' | sort
+		find . -mindepth 2 -name go.mod -not -path './.git/*' -not -path '*/testdata/*' | sed 's|^\./||' | sort
 	)
 fi
 
@@ -83,11 +84,12 @@ for m in "${mods[@]}"; do
 	fi
 done
 
-# Skipped tests, with their reasons: the line after "--- SKIP" in -v output.
+# Skipped tests, with their reasons: go test -v streams a test's log as
+# it goes, so the reason is the line just before "--- SKIP".
 skips="$logs/skips"
 for log in "$logs"/*.log; do
-	grep -h -A1 -E '^\s*--- SKIP' "$log" |
-		awk '/--- SKIP/ { name = $3; next } /^--$/ { next } { sub(/^\s+/, ""); print name ": " $0 }'
+	awk '/^[ \t]*--- SKIP: / { name = $3; reason = prev; sub(/^[ \t]+/, "", reason); print name ": " reason; next }
+		{ prev = $0 }' "$log"
 done >"$skips"
 nskip=$(wc -l <"$skips")
 nredis=$(grep -ciE 'redis' "$skips")
