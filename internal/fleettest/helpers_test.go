@@ -89,7 +89,8 @@ type backendKind struct {
 
 var (
 	miniredisKind = backendKind{"miniredis", func(t *testing.T) *backend { return newMiniredisBackend(t) }}
-	// sharedRedisKind is the Redis at $REDIS_ADDR.
+	// sharedRedisKind is a real Redis shared by the tests: $REDIS_ADDR, or
+	// the throwaway redis-server of redistest.Addr.
 	sharedRedisKind = backendKind{"redis", func(t *testing.T) *backend {
 		return &backend{addr: realRedisAddr(t), shared: true}
 	}}

@@ -40,7 +40,7 @@ func TestConformanceRealRedis(t *testing.T) {
 	addr := realRedisAddr(t)
 	client := newClient(t, addr, true)
 	if err := client.Ping(context.Background()).Err(); err != nil {
-		t.Fatalf("REDIS_ADDR=%s does not answer PING: %v", addr, err)
+		t.Fatalf("Redis at %s does not answer PING: %v", addr, err)
 	}
 	keystoretest.Run(t, func(t *testing.T) keystore.Store {
 		return newStore(t, client, redisstore.WithPrefix(testPrefix(t, client)))
