@@ -64,6 +64,9 @@ func Addr(t testing.TB) string {
 	bin := Path(t)
 	throwaway.once.Do(func() {
 		throwaway.addr, throwaway.proc, throwaway.err = start(bin, "", &throwaway.out)
+		if throwaway.err == nil {
+			t.Logf("%s is unset: started a throwaway %s on %s for this test binary", EnvAddr, Binary, throwaway.addr)
+		}
 	})
 	if throwaway.err != nil {
 		t.Fatalf("starting a throwaway %s: %v\n%s", Binary, throwaway.err, throwaway.out.String())
