@@ -7,7 +7,10 @@
 # reason, so that no test is skipped silently.
 #
 # Usage: scripts/test.sh [-bench] [-strict-redis] [-short] [MODULE_DIR ...]
+#        scripts/test.sh -tidy [MODULE_DIR ...]
 #
+#   -tidy          only run go mod tidy in each module, and stop (after a
+#                  change to the core's requirements, every module follows)
 #   -bench         also run every benchmark once (-bench . -benchtime 1x)
 #   -strict-redis  fail when a test that needs Redis was skipped (CI sets it)
 #   -short         go test -short (skips the Cluster and Sentinel tests)
@@ -20,11 +23,12 @@ set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-bench=0 strict=0 short=()
+bench=0 strict=0 tidy=0 short=()
 mods=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-bench) bench=1 ;;
+	-tidy) tidy=1 ;;
 	-strict-redis) strict=1 ;;
 	-short) short=(-short) ;;
 	-h | -help | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
@@ -39,6 +43,11 @@ if [ ${#mods[@]} -eq 0 ]; then
 	while IFS= read -r m; do mods+=("$(dirname "$m")"); done < <(
 		find . -mindepth 2 -name go.mod -not -path './.git/*' -not -path '*/testdata/*' | sed 's|^\./||' | sort
 	)
+fi
+
+if [ $tidy = 1 ]; then
+	for m in "${mods[@]}"; do echo "== $m: go mod tidy"; (cd "$m" && go mod tidy) || exit 1; done
+	exit 0
 fi
 
 logs="$(mktemp -d)"
