@@ -15,7 +15,7 @@
 // in the background before they expire, refreshed once per cooldown when a
 // token names an unknown kid (concurrent requests share one fetch), and kept
 // serving during an IdP outage up to a staleness limit. A keystore.Store
-// (keystore/memory, keystore/redis) shares fetched documents across
+// (keystore/memory, keystore/redisstore) shares fetched documents across
 // Validators and replicas.
 //
 // Every error is a *ValidationError matching one sentinel (ErrExpired,

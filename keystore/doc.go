@@ -13,7 +13,7 @@
 // health check).
 //
 // Two stores ship with jwtguard: package keystore/memory (in process, the
-// default) and package keystore/redis (shared by a fleet of replicas).
+// default) and package keystore/redisstore (shared by a fleet of replicas).
 //
 // The package imports only the standard library, so that third-party stores
 // can implement it without pulling in jwtguard's dependencies. The

@@ -38,4 +38,9 @@
 // point ("/api/*"), with only the parameters of the mount pattern. A
 // tenant policy fed by TenantFromURLParam then denies, since the tenant is
 // not known yet: it fails closed.
+//
+// It is a module of its own, so that chi enters only the builds that
+// import it:
+//
+//	go get github.com/jwtguard/jwtguard/adapters/chiauth
 package chiauth

@@ -40,4 +40,9 @@
 // request after a path parameter, for authz's tenant policies. echo
 // matches the route before it runs the middleware of e.Use, of a group
 // and of a route, so the parameter is known there (but not in e.Pre).
+//
+// It is a module of its own, so that echo enters only the builds that
+// import it:
+//
+//	go get github.com/jwtguard/jwtguard/adapters/echoauth
 package echoauth

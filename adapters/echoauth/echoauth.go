@@ -19,18 +19,11 @@ type Guard struct {
 	g    *nethttp.Guard
 }
 
-// headersOnly is the error handler a Guard gives its nethttp.Guard unless
-// the options name another: nethttp.Guard.WriteError then sets the
-// headers and writes nothing, and the middleware returns an
-// *echo.HTTPError for echo to answer.
-func headersOnly(http.ResponseWriter, *http.Request, error) {}
-
 // New returns a Guard for v with the nethttp options opts. It fails where
 // nethttp.New fails: on a nil Validator or an invalid option, so that a
 // misconfigured route is found at start-up.
 func New(v *authz.Validator, opts ...nethttp.Option) (*Guard, error) {
-	all := append([]nethttp.Option{nethttp.WithErrorHandler(headersOnly)}, opts...)
-	g, err := nethttp.New(v, all...)
+	g, err := nethttp.New(v, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -103,14 +96,14 @@ func (g *Guard) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// reject answers a request Authorize refused.
+// reject answers a request Authorize refused: nethttp.Guard.Reject sets
+// the headers (and runs a nethttp.WithErrorHandler handler, if any);
+// otherwise echo answers the *echo.HTTPError, through its HTTPErrorHandler.
 func (g *Guard) reject(c echo.Context, r *http.Request, err error) error {
-	res := c.Response()
-	g.g.WriteError(res, r, err) // sets the headers; writes only with WithErrorHandler
-	if res.Committed {
+	status, handled := g.g.Reject(c.Response(), r, err)
+	if handled || c.Response().Committed {
 		return nil
 	}
-	status := nethttp.Status(err)
 	return &echo.HTTPError{Code: status, Message: http.StatusText(status), Internal: err}
 }
 

@@ -166,19 +166,6 @@ func TestRequire(t *testing.T) {
 	}
 }
 
-func TestKeysUnavailable(t *testing.T) {
-	f := newFixture(t, authz.WithKeyOptions(authz.KeyOptions{FetchTimeout: 2 * time.Second}))
-	tok := f.token(t, "read:messages", nil)
-	f.iss.SetFailure(authztest.Fail5xx) // before any key was fetched: nothing cached
-
-	e := echo.New()
-	e.GET("/messages", whoami, echoauth.Require(f.v, authz.RequireScopes("read:messages")))
-	got := do(t, serve(t, e), http.MethodGet, "/messages", bearer(tok)...)
-	if got.status != 503 || got.retryAfter != "5" || got.challenge != "" || got.body != `{"message":"Service Unavailable"}` {
-		t.Errorf("got %d, Retry-After %q, WWW-Authenticate %q, body %q", got.status, got.retryAfter, got.challenge, got.body)
-	}
-}
-
 // TestHTTPErrorHandler checks that echo's error handler receives an error
 // that tells the causes apart, with the headers already set.
 func TestHTTPErrorHandler(t *testing.T) {

@@ -59,4 +59,9 @@
 // Optional and OptionalMethods let calls without a token through as
 // anonymous (like Envoy's allow_missing): the handler finds no claims and
 // no policy runs. A call with a token is handled as without them.
+//
+// It is a module of its own, so that gRPC enters only the builds that
+// import it:
+//
+//	go get github.com/jwtguard/jwtguard/adapters/grpcauth
 package grpcauth

@@ -143,15 +143,9 @@ func TenantFromMetadata(key string) Option {
 // printable ASCII, fails New.
 func WithRealm(realm string) Option {
 	return func(c *config) {
-		if realm == "" {
-			c.fail("WithRealm with an empty realm")
+		if err := nethttp.CheckRealm(realm); err != nil {
+			c.fail("WithRealm: %v", err)
 			return
-		}
-		for i := 0; i < len(realm); i++ {
-			if realm[i] < 0x20 || realm[i] > 0x7e {
-				c.fail("WithRealm: realm %q holds a byte outside printable ASCII", realm)
-				return
-			}
 		}
 		c.realm = realm
 	}
@@ -327,49 +321,47 @@ func (g *Guard) Authorize(ctx context.Context, fullMethod string) (context.Conte
 	return context.WithValue(base, claimsKey, claims), nil
 }
 
-var (
-	fromHeader  = nethttp.FromAuthorizationHeader()
-	errMultiple = &nethttp.RequestError{Description: "more than one authorization value"}
-)
+var errMultiple = &nethttp.RequestError{Description: "more than one authorization value"}
 
-// bearerToken reads the token from the "authorization" metadata, parsed as
-// nethttp parses the Authorization header.
+// bearerToken reads the token from the "authorization" metadata with the
+// parser of every adapter, nethttp.ParseAuthorization.
 func bearerToken(md metadata.MD) (string, error) {
 	vals := md["authorization"] // incoming metadata keys are lower case
-	switch len(vals) {
-	case 0:
-		return "", nil
-	case 1:
-	default:
-		return "", errMultiple
+	if len(vals) > 1 {
+		return "", errMultiple // worded for metadata; the parser says "header"
 	}
-	return fromHeader(&http.Request{Header: http.Header{"Authorization": vals}})
+	return nethttp.ParseAuthorization(vals)
 }
 
 // Code returns the gRPC code for an error from Validate, a policy or a
-// malformed "authorization" metadata:
+// malformed "authorization" metadata. It is the gRPC form of the one status
+// mapping of every adapter, nethttp.Classify (RFC 6750 §3):
 //
-//	nil                                   OK
-//	authz.ErrKeysUnavailable              Unavailable
-//	nethttp.ErrInvalidRequest             Unauthenticated
-//	authz.ErrMissingToken                 Unauthenticated
-//	authz.ErrInvalidToken                 Unauthenticated
-//	authz.ErrForbidden                    PermissionDenied
-//	anything else                         Internal
+//	HTTP status (nethttp.Status)          code
+//	200                                   OK
+//	503  authz.ErrKeysUnavailable         Unavailable
+//	400  nethttp.ErrInvalidRequest        Unauthenticated
+//	401  authz.ErrMissingToken            Unauthenticated
+//	401  authz.ErrInvalidToken            Unauthenticated
+//	403  authz.ErrForbidden               PermissionDenied
+//	500  anything else                    Internal
 //
 // The cases are tried in that order, so an error joining a token problem
 // and a policy denial is Unauthenticated. (Authorize also answers
 // Canceled or DeadlineExceeded for keys that could not be had because the
 // call's context ended.)
-func Code(err error) codes.Code {
-	switch {
-	case err == nil:
+func Code(err error) codes.Code { return codeOf(nethttp.Status(err)) }
+
+// codeOf maps an HTTP status of nethttp.Classify to its gRPC code.
+func codeOf(status int) codes.Code {
+	switch status {
+	case http.StatusOK:
 		return codes.OK
-	case errors.Is(err, authz.ErrKeysUnavailable):
+	case http.StatusServiceUnavailable:
 		return codes.Unavailable
-	case errors.Is(err, nethttp.ErrInvalidRequest), errors.Is(err, authz.ErrMissingToken), errors.Is(err, authz.ErrInvalidToken):
+	case http.StatusBadRequest, http.StatusUnauthorized:
 		return codes.Unauthenticated
-	case errors.Is(err, authz.ErrForbidden):
+	case http.StatusForbidden:
 		return codes.PermissionDenied
 	}
 	return codes.Internal
@@ -396,26 +388,22 @@ func (e *rejection) GRPCStatus() *status.Status { return e.st }
 func (e *rejection) Unwrap() error { return e.cause }
 
 func (g *Guard) reject(ctx context.Context, err error) error {
-	code := Code(err)
+	o := nethttp.Classify(err)
+	code := codeOf(o.Status)
 	var msg string
 	switch code {
 	case codes.Unauthenticated:
 		msg = "token is invalid"
-		var re *nethttp.RequestError
-		var ve *authz.ValidationError
 		switch {
 		case g.hideDesc:
 			msg = "unauthenticated"
-		case errors.As(err, &re) && re.Description != "":
-			msg = re.Description
-		case errors.As(err, &ve):
-			msg = ve.Description()
+		case o.Description != "":
+			msg = o.Description
 		}
 	case codes.PermissionDenied:
 		msg = "permission denied"
-		var pe *authz.PolicyError
-		if errors.As(err, &pe) && len(pe.Scopes) > 0 {
-			msg = "insufficient scope: requires " + strings.Join(pe.Scopes, " ")
+		if len(o.Scopes) > 0 {
+			msg = "insufficient scope: requires " + strings.Join(o.Scopes, " ")
 		}
 	case codes.Unavailable:
 		msg = "signing keys unavailable"
@@ -426,11 +414,7 @@ func (g *Guard) reject(ctx context.Context, err error) error {
 	default:
 		msg = "authorization failed"
 	}
-	r := &rejection{st: status.New(code, msg), cause: err}
-	if code == codes.Unauthenticated || code == codes.PermissionDenied {
-		r.challenge = nethttp.Challenge(g.realm, err, g.hideDesc)
-	}
-	return r
+	return &rejection{st: status.New(code, msg), cause: err, challenge: o.Challenge(g.realm, g.hideDesc)}
 }
 
 // trailer returns the "www-authenticate" trailer for an error of

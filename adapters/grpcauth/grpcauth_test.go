@@ -600,7 +600,7 @@ func TestNew(t *testing.T) {
 		{name: "empty tenant key", v: f.v, opts: []grpcauth.Option{grpcauth.TenantFromMetadata("")}, wantErr: "empty key"},
 		{name: "empty realm", v: f.v, opts: []grpcauth.Option{grpcauth.WithRealm("")}, wantErr: "empty realm"},
 		{name: "realm with a line break", v: f.v, opts: []grpcauth.Option{grpcauth.WithRealm("a\r\nb")}, wantErr: "printable ASCII"},
-		{name: "all errors reported", v: nil, opts: []grpcauth.Option{grpcauth.WithRealm("")}, wantErr: "nil Validator\ngrpcauth: WithRealm with an empty realm"},
+		{name: "all errors reported", v: nil, opts: []grpcauth.Option{grpcauth.WithRealm("")}, wantErr: "nil Validator\ngrpcauth: WithRealm: empty realm"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

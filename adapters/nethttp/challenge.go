@@ -20,7 +20,7 @@ import (
 //	anything else                         500
 //
 // The cases are tried in that order, so an error joining a token problem
-// and a policy denial answers 401.
+// and a policy denial answers 401. It is Classify(err).Status.
 func Status(err error) int {
 	switch {
 	case err == nil:
@@ -35,6 +35,57 @@ func Status(err error) int {
 		return http.StatusForbidden
 	}
 	return http.StatusInternalServerError
+}
+
+// Outcome is how every jwtguard adapter answers an error from an
+// Extractor, authz.Validator.Validate or an authz.Policy (RFC 6750 §3): the
+// one classification that Status, Challenge and the adapters of other
+// transports (grpcauth.Code) derive from.
+type Outcome struct {
+	// Status is Status(err): 200, 400, 401, 403, 503 or 500.
+	Status int
+	// Error is the RFC 6750 error code: "invalid_request" (400),
+	// "invalid_token" (401 with a token), "insufficient_scope" (403), or ""
+	// (no token, and every other status).
+	Error string
+	// Description is a short fixed text for error_description and for
+	// messages, holding nothing from the token: the RequestError's or
+	// ValidationError's Description, or a generic text, for 400 and 401
+	// ("no bearer token" when there is none, which the challenge leaves
+	// out: RFC 6750 §3.1 gives no error code to a request without a token).
+	Description string
+	// Scopes are the scopes a denying policy requires
+	// ((*authz.PolicyError).Scopes), for 403.
+	Scopes []string
+}
+
+// Classify returns the Outcome of err.
+func Classify(err error) Outcome {
+	o := Outcome{Status: Status(err)}
+	switch o.Status {
+	case http.StatusBadRequest:
+		o.Error, o.Description = "invalid_request", "malformed request"
+		var re *RequestError
+		if errors.As(err, &re) && re.Description != "" {
+			o.Description = re.Description
+		}
+	case http.StatusUnauthorized:
+		o.Description = "no bearer token"
+		if errors.Is(err, authz.ErrInvalidToken) {
+			o.Error, o.Description = "invalid_token", "token is invalid"
+		}
+		var ve *authz.ValidationError
+		if errors.As(err, &ve) {
+			o.Description = ve.Description()
+		}
+	case http.StatusForbidden:
+		o.Error = "insufficient_scope"
+		var pe *authz.PolicyError
+		if errors.As(err, &pe) {
+			o.Scopes = pe.Scopes
+		}
+	}
+	return o
 }
 
 // Challenge returns the WWW-Authenticate value for err (RFC 6750 §3), or ""
@@ -55,33 +106,18 @@ func Status(err error) int {
 // backslash in them is escaped with a backslash, and a byte outside
 // printable ASCII becomes "?".
 func Challenge(realm string, err error, hideDescription bool) string {
-	var code, desc string
-	var scopes []string
-	switch Status(err) {
-	case http.StatusBadRequest:
-		code, desc = "invalid_request", "malformed request"
-		var re *RequestError
-		if errors.As(err, &re) && re.Description != "" {
-			desc = re.Description
-		}
-	case http.StatusUnauthorized:
-		if errors.Is(err, authz.ErrInvalidToken) {
-			code, desc = "invalid_token", "token is invalid"
-			var ve *authz.ValidationError
-			if errors.As(err, &ve) {
-				desc = ve.Description()
-			}
-		}
-	case http.StatusForbidden:
-		code = "insufficient_scope"
-		var pe *authz.PolicyError
-		if errors.As(err, &pe) {
-			scopes = pe.Scopes
-		}
+	return Classify(err).Challenge(realm, hideDescription)
+}
+
+// Challenge returns the WWW-Authenticate value of o, as the function
+// Challenge documents, or "" when o.Status is not 400, 401 or 403.
+func (o Outcome) Challenge(realm string, hideDescription bool) string {
+	switch o.Status {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
 	default:
 		return ""
 	}
-
+	code, desc, scopes := o.Error, o.Description, o.Scopes
 	var b strings.Builder
 	b.WriteString(`Bearer realm=`)
 	writeQuoted(&b, realm)

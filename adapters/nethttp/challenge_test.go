@@ -113,3 +113,40 @@ func TestChallengeEveryReason(t *testing.T) {
 		}
 	}
 }
+
+func TestClassify(t *testing.T) {
+	expired := &authz.ValidationError{Err: authz.ErrExpired, Reason: authz.ReasonExpired}
+	missing := &authz.ValidationError{Err: authz.ErrMissingToken, Reason: authz.ReasonMissing}
+	denied := &authz.PolicyError{Requirement: "scopes a b", Scopes: []string{"a", "b"}}
+	tests := []struct {
+		name string
+		err  error
+		want nethttp.Outcome
+	}{
+		{"nil", nil, nethttp.Outcome{Status: 200}},
+		{"missing token", missing, nethttp.Outcome{Status: 401, Description: missing.Description()}},
+		{"missing sentinel", authz.ErrMissingToken, nethttp.Outcome{Status: 401, Description: "no bearer token"}},
+		{"expired", fmt.Errorf("x: %w", expired), nethttp.Outcome{Status: 401, Error: "invalid_token", Description: expired.Description()}},
+		{"invalid sentinel", authz.ErrInvalidToken, nethttp.Outcome{Status: 401, Error: "invalid_token", Description: "token is invalid"}},
+		{"malformed request", &nethttp.RequestError{Description: "two cookies"}, nethttp.Outcome{Status: 400, Error: "invalid_request", Description: "two cookies"}},
+		{"invalid request sentinel", nethttp.ErrInvalidRequest, nethttp.Outcome{Status: 400, Error: "invalid_request", Description: "malformed request"}},
+		{"denied", denied, nethttp.Outcome{Status: 403, Error: "insufficient_scope", Scopes: []string{"a", "b"}}},
+		{"keys", authz.ErrKeysUnavailable, nethttp.Outcome{Status: 503}},
+		{"other", errors.New("boom"), nethttp.Outcome{Status: 500}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := nethttp.Classify(tt.err)
+			if got.Status != tt.want.Status || got.Error != tt.want.Error || got.Description != tt.want.Description ||
+				strings.Join(got.Scopes, " ") != strings.Join(tt.want.Scopes, " ") {
+				t.Errorf("Classify(%v) = %+v, want %+v", tt.err, got, tt.want)
+			}
+			if got.Status != nethttp.Status(tt.err) {
+				t.Errorf("Classify(%v).Status = %d, Status = %d", tt.err, got.Status, nethttp.Status(tt.err))
+			}
+			if c, want := got.Challenge("api", false), nethttp.Challenge("api", tt.err, false); c != want {
+				t.Errorf("Outcome.Challenge = %q, Challenge = %q", c, want)
+			}
+		})
+	}
+}

@@ -112,3 +112,21 @@ func ExampleWithErrorHandler() {
 	// Output:
 	// 401 Bearer realm="api" {"status":401}
 }
+
+// Classify is the one mapping every adapter answers with; an adapter for a
+// transport without HTTP statuses maps Outcome.Status to its own codes, as
+// grpcauth.Code does.
+func ExampleClassify() {
+	tok, err := nethttp.ParseAuthorization([]string{"Bearer"}) // gRPC metadata, say
+	o := nethttp.Classify(err)
+	fmt.Printf("%q %d %s: %s\n", tok, o.Status, o.Error, o.Description)
+
+	denied := &authz.PolicyError{Requirement: "scopes write:messages", Scopes: []string{"write:messages"}}
+	o = nethttp.Classify(denied)
+	fmt.Println(o.Status, o.Error, o.Scopes)
+	fmt.Println(o.Challenge("api", false))
+	// Output:
+	// "" 400 invalid_request: malformed bearer credentials
+	// 403 insufficient_scope [write:messages]
+	// Bearer realm="api", error="insufficient_scope", scope="write:messages"
+}

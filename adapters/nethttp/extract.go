@@ -51,12 +51,16 @@ var (
 func FromAuthorizationHeader() Extractor { return fromAuthorizationHeader }
 
 func fromAuthorizationHeader(r *http.Request) (string, error) {
-	return parseAuthorization(r.Header["Authorization"])
+	return ParseAuthorization(r.Header["Authorization"])
 }
 
-// parseAuthorization extracts the bearer token from the values of the
-// Authorization header.
-func parseAuthorization(values []string) (string, error) {
+// ParseAuthorization extracts the bearer token from the values of an
+// Authorization header, as FromAuthorizationHeader reads them: no value,
+// an empty one or another scheme is no token ("" and no error); more than
+// one value, or malformed bearer credentials, is a *RequestError (400). It
+// is the parser of every adapter, for transports without an *http.Request
+// (gRPC's "authorization" metadata).
+func ParseAuthorization(values []string) (string, error) {
 	switch len(values) {
 	case 0:
 		return "", nil

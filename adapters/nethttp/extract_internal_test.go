@@ -43,9 +43,9 @@ func TestParseAuthorization(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseAuthorization(tt.values)
+			got, err := ParseAuthorization(tt.values)
 			if !errors.Is(err, tt.wantErr) || got != tt.want {
-				t.Fatalf("parseAuthorization(%q) = %q, %v; want %q, %v", tt.values, got, err, tt.want, tt.wantErr)
+				t.Fatalf("ParseAuthorization(%q) = %q, %v; want %q, %v", tt.values, got, err, tt.want, tt.wantErr)
 			}
 			if err != nil && !errors.Is(err, ErrInvalidRequest) {
 				t.Errorf("%v does not match ErrInvalidRequest", err)
@@ -63,7 +63,7 @@ func FuzzParseAuthorization(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
-		tok, err := parseAuthorization([]string{v})
+		tok, err := ParseAuthorization([]string{v})
 		if err != nil {
 			if tok != "" {
 				t.Fatalf("token %q with error %v", tok, err)
@@ -84,12 +84,12 @@ func FuzzParseAuthorization(f *testing.F) {
 		}
 		// The token parses back to itself under any casing of the scheme.
 		for _, s := range []string{"Bearer ", "bearer ", "BEARER  "} {
-			if again, err := parseAuthorization([]string{s + tok}); err != nil || again != tok {
+			if again, err := ParseAuthorization([]string{s + tok}); err != nil || again != tok {
 				t.Fatalf("%q: %q, %v", s+tok, again, err)
 			}
 		}
 		// Two headers are always refused.
-		if _, err := parseAuthorization([]string{v, v}); !errors.Is(err, ErrInvalidRequest) {
+		if _, err := ParseAuthorization([]string{v, v}); !errors.Is(err, ErrInvalidRequest) {
 			t.Fatalf("two headers %q accepted", v)
 		}
 	})

@@ -58,18 +58,26 @@ func WithPolicy(p authz.Policy) Option {
 // ASCII, fails New.
 func WithRealm(realm string) Option {
 	return func(c *config) {
-		if realm == "" {
-			c.fail("WithRealm with an empty realm")
+		if err := CheckRealm(realm); err != nil {
+			c.fail("WithRealm: %v", err)
 			return
-		}
-		for i := 0; i < len(realm); i++ {
-			if realm[i] < 0x20 || realm[i] > 0x7e {
-				c.fail("WithRealm: realm %q holds a byte outside printable ASCII", realm)
-				return
-			}
 		}
 		c.realm = realm
 	}
+}
+
+// CheckRealm reports whether realm can be the realm of a challenge: not
+// empty, and only printable ASCII. Every adapter's WithRealm checks it.
+func CheckRealm(realm string) error {
+	if realm == "" {
+		return errors.New("empty realm")
+	}
+	for i := 0; i < len(realm); i++ {
+		if realm[i] < 0x20 || realm[i] > 0x7e {
+			return fmt.Errorf("realm %q holds a byte outside printable ASCII", realm)
+		}
+	}
+	return nil
 }
 
 // WithExtractor sets where the token is read from
@@ -264,19 +272,31 @@ func (g *Guard) Authorize(r *http.Request) (*http.Request, error) {
 // empty, Retry-After is set for 503, and the body is the status text as
 // plain text, or whatever the WithErrorHandler handler writes.
 func (g *Guard) WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	status := Status(err)
+	if status, handled := g.Reject(w, r, err); !handled {
+		http.Error(w, http.StatusText(status), status)
+	}
+}
+
+// Reject is WriteError for adapters whose router writes the response
+// itself (echoauth returns an *echo.HTTPError): it sets the headers
+// WriteError sets — WWW-Authenticate for 400, 401 and 403, Retry-After for
+// 503 — and returns Status(err). When WithErrorHandler named a handler,
+// Reject calls it, which writes the response, and handled is true;
+// otherwise nothing is written, and the caller answers with status.
+func (g *Guard) Reject(w http.ResponseWriter, r *http.Request, err error) (status int, handled bool) {
+	o := Classify(err)
 	h := w.Header()
-	if c := Challenge(g.realm, err, g.hideDesc); c != "" {
+	if c := o.Challenge(g.realm, g.hideDesc); c != "" {
 		h.Set("WWW-Authenticate", c)
 	}
-	if status == http.StatusServiceUnavailable {
+	if o.Status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", g.retryAfter)
 	}
 	if g.onError != nil {
 		g.onError(w, r, err)
-		return
+		return o.Status, true
 	}
-	http.Error(w, http.StatusText(status), status)
+	return o.Status, false
 }
 
 // contextKey is the type of the package's context keys: a pointer, so no

@@ -11,7 +11,7 @@
 // body or the reason the WWW-Authenticate header gives; successful calls
 // show the route pattern the guard recorded:
 //
-//	go run ./examples/chi
+//	go -C examples/chi run .   # from the repository root: a module of its own
 //
 // It exits with status 1 if any answer is not the expected one.
 package main

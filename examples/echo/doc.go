@@ -10,7 +10,7 @@
 // Then it calls the API and prints, for each call, the status, the body
 // (echo's JSON for a rejection) and the WWW-Authenticate header:
 //
-//	go run ./examples/echo
+//	go -C examples/echo run .   # from the repository root: a module of its own
 //
 // It exits with status 1 if any answer is not the expected one.
 package main

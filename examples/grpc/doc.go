@@ -11,7 +11,7 @@
 // message, the www-authenticate trailer of a rejection, and the caller the
 // server found in the claims:
 //
-//	go run ./examples/grpc
+//	go -C examples/grpc run .   # from the repository root: a module of its own
 //
 // It exits with status 1 if any answer is not the expected one.
 package main

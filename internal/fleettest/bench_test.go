@@ -15,13 +15,13 @@ import (
 	"github.com/jwtguard/jwtguard/authztest"
 	"github.com/jwtguard/jwtguard/keystore"
 	"github.com/jwtguard/jwtguard/keystore/memory"
-	"github.com/jwtguard/jwtguard/keystore/redis"
+	"github.com/jwtguard/jwtguard/keystore/redisstore"
 )
 
 // countingStore passes every call on to a Redis Store, capabilities
 // included, and counts them.
 type countingStore struct {
-	s     *redis.Store
+	s     *redisstore.Store
 	calls atomic.Int64
 }
 
@@ -75,7 +75,7 @@ func TestWarmPathNoStoreIO(t *testing.T) {
 			iss := authztest.NewT(t)
 			b := kind.make(t)
 			f := newFleet(t, b, iss, fleetKeys)
-			s, err := redis.New(newClient(t, b.addr), redis.WithPrefix(f.prefix))
+			s, err := redisstore.New(newClient(t, b.addr), redisstore.WithPrefix(f.prefix))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -172,7 +172,7 @@ func newBenchRedisStore(b *testing.B, addr string) keystore.Store {
 			_ = client.Del(ctx, keys...).Err()
 		}
 	})
-	s, err := redis.New(client, redis.WithPrefix(prefix))
+	s, err := redisstore.New(client, redisstore.WithPrefix(prefix))
 	if err != nil {
 		b.Fatal(err)
 	}

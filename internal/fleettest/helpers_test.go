@@ -24,7 +24,7 @@ import (
 	"github.com/jwtguard/jwtguard/authz"
 	"github.com/jwtguard/jwtguard/authztest"
 	"github.com/jwtguard/jwtguard/internal/redistest"
-	"github.com/jwtguard/jwtguard/keystore/redis"
+	"github.com/jwtguard/jwtguard/keystore/redisstore"
 )
 
 const (
@@ -89,13 +89,13 @@ type backendKind struct {
 
 var (
 	miniredisKind = backendKind{"miniredis", func(t *testing.T) *backend { return newMiniredisBackend(t) }}
-	// sharedRedisKind is the Redis at $REDIS_ADDR.
+	// sharedRedisKind is a real Redis shared by the tests: $REDIS_ADDR, or
+	// the throwaway redis-server of redistest.Addr.
 	sharedRedisKind = backendKind{"redis", func(t *testing.T) *backend {
 		return &backend{addr: realRedisAddr(t), shared: true}
 	}}
 	// ownRedisKind is a redis-server process of the test's own, which it
-	// may kill and pause. It runs when REDIS_ADDR is set, like the other
-	// tests against a real Redis.
+	// may kill and pause. It runs when redis-server is installed.
 	ownRedisKind = backendKind{"redis-server", newServerBackend}
 )
 
@@ -105,15 +105,10 @@ var sharingBackends = []backendKind{miniredisKind, sharedRedisKind}
 // faultBackends are the Redis kinds for tests that stop Redis.
 var faultBackends = []backendKind{miniredisKind, ownRedisKind}
 
-// realRedisAddr returns $REDIS_ADDR or skips t.
-func realRedisAddr(t testing.TB) string {
-	t.Helper()
-	addr := os.Getenv("REDIS_ADDR")
-	if addr == "" {
-		t.Skip("REDIS_ADDR not set: skipping the tests against a real Redis (e.g. REDIS_ADDR=127.0.0.1:6379)")
-	}
-	return addr
-}
+// realRedisAddr returns the address of a real Redis: $REDIS_ADDR, or a
+// throwaway redis-server (redistest.Addr), or skips t naming the missing
+// server.
+func realRedisAddr(t testing.TB) string { return redistest.Addr(t) }
 
 // newMiniredisBackend starts a miniredis whose clock follows real time
 // (miniredis moves its clock only when told to, so without this no TTL
@@ -154,11 +149,7 @@ func newMiniredisBackend(t testing.TB) *backend {
 // persistence: stop kills it (its data is lost) and start runs a new one on
 // the same port.
 func newServerBackend(t *testing.T) *backend {
-	realRedisAddr(t)
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skipf("redis-server not on PATH: %v", err)
-	}
+	bin := redistest.Path(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +166,7 @@ func newServerBackend(t *testing.T) *backend {
 	start := func(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
-		cmd = exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		cmd = redistest.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 			"--save", "", "--appendonly", "no", "--dir", t.TempDir())
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
@@ -249,7 +240,7 @@ type fleet struct {
 type replica struct {
 	*authz.Validator
 	client *goredis.Client
-	store  *redis.Store
+	store  *redisstore.Store
 }
 
 func newFleet(t *testing.T, b *backend, iss *authztest.Issuer, keys authz.KeyOptions) *fleet {
@@ -283,7 +274,7 @@ func deletePrefix(t *testing.T, c *goredis.Client, prefix string) {
 func (f *fleet) add(t *testing.T, opts ...authz.Option) *replica {
 	t.Helper()
 	client := newClient(t, f.b.addr)
-	s, err := redis.New(client, redis.WithPrefix(f.prefix), redis.WithTimeout(f.keys.StoreTimeout))
+	s, err := redisstore.New(client, redisstore.WithPrefix(f.prefix), redisstore.WithTimeout(f.keys.StoreTimeout))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -485,5 +476,5 @@ func TestMain(m *testing.M) {
 	if os.Getenv("JWTGUARD_REDIS_LOG") != "1" {
 		goredis.SetLogger(quietLogger{})
 	}
-	os.Exit(m.Run())
+	redistest.Main(m)
 }

@@ -1,5 +1,6 @@
-// Package redistest holds test helpers shared by the Redis-backed tests of
-// keystore/redis and internal/fleettest.
+// Package redistest holds the helpers of the tests that need Redis, for
+// keystore/redisstore and internal/fleettest: a real Redis (REDIS_ADDR, or
+// a throwaway redis-server), servers of a test's own, and a silent one.
 package redistest
 
 import (

@@ -1,4 +1,4 @@
-package redis_test
+package redisstore_test
 
 import (
 	"bytes"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,27 +16,21 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/jwtguard/jwtguard/internal/redistest"
 	"github.com/jwtguard/jwtguard/keystore"
 	"github.com/jwtguard/jwtguard/keystore/keystoretest"
-	"github.com/jwtguard/jwtguard/keystore/redis"
+	"github.com/jwtguard/jwtguard/keystore/redisstore"
 )
 
-// The tests in this file start their own redis-server processes. They run
-// only when asked, so that go test ./... stays fast without Redis.
-const serverTestsEnv = "JWTGUARD_REDIS_CLUSTER"
-
-// redisServer returns the path of redis-server, or skips t when the tests
-// that start servers were not asked for or redis-server is missing.
+// redisServer returns the path of redis-server for the tests that start
+// servers of their own (Cluster, Sentinel), or skips t: in -short mode, or
+// when redis-server is not installed (the message names it).
 func redisServer(t *testing.T) string {
 	t.Helper()
-	if os.Getenv(serverTestsEnv) != "1" && os.Getenv("REDIS_ADDR") == "" {
-		t.Skipf("set %s=1 (or REDIS_ADDR) to run the tests that start redis-server processes (Cluster, Sentinel)", serverTestsEnv)
+	if testing.Short() {
+		t.Skip("-short: skipping the tests that start a Redis Cluster and a Sentinel")
 	}
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skipf("redis-server not on PATH, needed to start a Redis Cluster and Sentinel: %v", err)
-	}
-	return bin
+	return redistest.Path(t)
 }
 
 // freePorts returns n loopback TCP ports that were free a moment ago.
@@ -84,7 +77,7 @@ func (b *lockedBuffer) String() string {
 func startServer(t *testing.T, bin string, port int, args ...string) {
 	t.Helper()
 	out := &lockedBuffer{}
-	cmd := exec.Command(bin, args...)
+	cmd := redistest.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", bin, err)
@@ -182,14 +175,14 @@ func TestConformanceCluster(t *testing.T) {
 	t.Cleanup(func() { _ = client.Close() })
 
 	keystoretest.Run(t, func(t *testing.T) keystore.Store {
-		return newStore(t, client, redis.WithPrefix(testPrefix(t, client)))
+		return newStore(t, client, redisstore.WithPrefix(testPrefix(t, client)))
 	})
 
 	// Documents spread over the nodes, and a lock's script runs on whichever
 	// node owns its key.
 	t.Run("SpreadOverNodes", func(t *testing.T) {
 		ctx := context.Background()
-		s := newStore(t, client, redis.WithPrefix(testPrefix(t, client)))
+		s := newStore(t, client, redisstore.WithPrefix(testPrefix(t, client)))
 		for i := range 30 {
 			k := fmt.Sprint("issuer-", i)
 			if err := s.Put(ctx, k, []byte(k), time.Minute); err != nil {
@@ -225,7 +218,7 @@ func TestConformanceCluster(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		prefix := testPrefix(t, client)
-		s := newStore(t, client, redis.WithPrefix(prefix))
+		s := newStore(t, client, redisstore.WithPrefix(prefix))
 		got := make(chan string, 16)
 		if err := s.Subscribe(ctx, func(k string) { got <- k }); err != nil {
 			t.Fatal(err)
@@ -233,7 +226,7 @@ func TestConformanceCluster(t *testing.T) {
 		for _, addr := range addrs {
 			node := newClient(t, addr, true)
 			// A Store on a plain client of one node publishes there.
-			if err := newStore(t, node, redis.WithPrefix(prefix)).Publish(ctx, addr); err != nil {
+			if err := newStore(t, node, redisstore.WithPrefix(prefix)).Publish(ctx, addr); err != nil {
 				t.Fatalf("Publish via %s: %v", addr, err)
 			}
 			select {
@@ -283,6 +276,6 @@ sentinel down-after-milliseconds jwtguard 5000
 	})
 
 	keystoretest.Run(t, func(t *testing.T) keystore.Store {
-		return newStore(t, client, redis.WithPrefix(testPrefix(t, client)))
+		return newStore(t, client, redisstore.WithPrefix(testPrefix(t, client)))
 	})
 }

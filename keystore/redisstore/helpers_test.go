@@ -1,4 +1,4 @@
-package redis_test
+package redisstore_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/jwtguard/jwtguard/internal/redistest"
-	"github.com/jwtguard/jwtguard/keystore/redis"
+	"github.com/jwtguard/jwtguard/keystore/redisstore"
 )
 
 // newMiniredis starts a miniredis whose clock follows real time. miniredis
@@ -50,14 +50,14 @@ func newClient(t testing.TB, addr string, ctxTimeouts bool) *goredis.Client {
 }
 
 // newStore returns a Store on client or fails t.
-func newStore(t testing.TB, client goredis.UniversalClient, opts ...redis.Option) *redis.Store {
+func newStore(t testing.TB, client goredis.UniversalClient, opts ...redisstore.Option) *redisstore.Store {
 	t.Helper()
 	// A generous default op timeout: CI runs packages in parallel under
 	// -race on two cores. Tests of the timeout itself pass their own.
-	opts = append([]redis.Option{redis.WithTimeout(3 * time.Second)}, opts...)
-	s, err := redis.New(client, opts...)
+	opts = append([]redisstore.Option{redisstore.WithTimeout(3 * time.Second)}, opts...)
+	s, err := redisstore.New(client, opts...)
 	if err != nil {
-		t.Fatalf("redis.New = %v", err)
+		t.Fatalf("redisstore.New = %v", err)
 	}
 	return s
 }
@@ -107,15 +107,10 @@ func deadAddr(t testing.TB) string {
 	return addr
 }
 
-// realRedisAddr returns $REDIS_ADDR or skips t.
-func realRedisAddr(t testing.TB) string {
-	t.Helper()
-	addr := os.Getenv("REDIS_ADDR")
-	if addr == "" {
-		t.Skip("REDIS_ADDR not set: skipping the tests against a real Redis (e.g. REDIS_ADDR=127.0.0.1:6379)")
-	}
-	return addr
-}
+// realRedisAddr returns the address of a real Redis: $REDIS_ADDR, or a
+// throwaway redis-server (redistest.Addr), or skips t naming the missing
+// server.
+func realRedisAddr(t testing.TB) string { return redistest.Addr(t) }
 
 // quietLogger drops go-redis's log lines: the fault tests make it log every
 // failed dial. Set JWTGUARD_REDIS_LOG=1 to see them.
@@ -127,5 +122,5 @@ func TestMain(m *testing.M) {
 	if os.Getenv("JWTGUARD_REDIS_LOG") != "1" {
 		goredis.SetLogger(quietLogger{})
 	}
-	os.Exit(m.Run())
+	redistest.Main(m)
 }

@@ -1,4 +1,4 @@
-package otel_test
+package authzotel_test
 
 import (
 	"context"
@@ -14,8 +14,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/jwtguard/jwtguard/authz"
+	"github.com/jwtguard/jwtguard/authzotel"
 	"github.com/jwtguard/jwtguard/authztest"
-	"github.com/jwtguard/jwtguard/otel"
 )
 
 func Example() {
@@ -28,7 +28,7 @@ func Example() {
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 
-	tel, err := otel.New(otel.WithTracerProvider(tp), otel.WithMeterProvider(mp))
+	tel, err := authzotel.New(authzotel.WithTracerProvider(tp), authzotel.WithMeterProvider(mp))
 	if err != nil {
 		panic(err)
 	}
@@ -64,7 +64,7 @@ func Example() {
 	}
 	for _, s := range spans.Ended() {
 		set := attribute.NewSet(s.Attributes()...)
-		fmt.Println(s.Name(), show(set, otel.AttrIssuer, otel.AttrFetchReason, otel.AttrOutcome, "error.type"))
+		fmt.Println(s.Name(), show(set, authzotel.AttrIssuer, authzotel.AttrFetchReason, authzotel.AttrOutcome, "error.type"))
 	}
 
 	var rm metricdata.ResourceMetrics
@@ -72,9 +72,9 @@ func Example() {
 	var lines []string
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
-			if sum, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == otel.MetricValidations {
+			if sum, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == authzotel.MetricValidations {
 				for _, p := range sum.DataPoints {
-					lines = append(lines, fmt.Sprintf("%s{%s} %d", m.Name, show(p.Attributes, otel.AttrIssuer, otel.AttrOutcome, "error.type"), p.Value))
+					lines = append(lines, fmt.Sprintf("%s{%s} %d", m.Name, show(p.Attributes, authzotel.AttrIssuer, authzotel.AttrOutcome, "error.type"), p.Value))
 				}
 			}
 		}

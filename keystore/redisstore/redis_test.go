@@ -1,4 +1,4 @@
-package redis_test
+package redisstore_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/jwtguard/jwtguard/keystore"
 	"github.com/jwtguard/jwtguard/keystore/keystoretest"
-	"github.com/jwtguard/jwtguard/keystore/redis"
+	"github.com/jwtguard/jwtguard/keystore/redisstore"
 )
 
 // clientModes are the two ways a go-redis client treats ctx deadlines; the
@@ -40,10 +40,10 @@ func TestConformanceRealRedis(t *testing.T) {
 	addr := realRedisAddr(t)
 	client := newClient(t, addr, true)
 	if err := client.Ping(context.Background()).Err(); err != nil {
-		t.Fatalf("REDIS_ADDR=%s does not answer PING: %v", addr, err)
+		t.Fatalf("Redis at %s does not answer PING: %v", addr, err)
 	}
 	keystoretest.Run(t, func(t *testing.T) keystore.Store {
-		return newStore(t, client, redis.WithPrefix(testPrefix(t, client)))
+		return newStore(t, client, redisstore.WithPrefix(testPrefix(t, client)))
 	})
 }
 
@@ -53,22 +53,22 @@ func TestNew(t *testing.T) {
 	tests := []struct {
 		name    string
 		client  goredis.UniversalClient
-		opts    []redis.Option
+		opts    []redisstore.Option
 		wantErr bool
 	}{
 		{name: "defaults", client: client},
-		{name: "all options", client: client, opts: []redis.Option{
-			redis.WithPrefix("app:"), redis.WithTimeout(time.Second), redis.WithChannel("keys")}},
-		{name: "empty prefix", client: client, opts: []redis.Option{redis.WithPrefix("")}},
+		{name: "all options", client: client, opts: []redisstore.Option{
+			redisstore.WithPrefix("app:"), redisstore.WithTimeout(time.Second), redisstore.WithChannel("keys")}},
+		{name: "empty prefix", client: client, opts: []redisstore.Option{redisstore.WithPrefix("")}},
 		{name: "nil client", client: nil, wantErr: true},
-		{name: "zero timeout", client: client, opts: []redis.Option{redis.WithTimeout(0)}, wantErr: true},
-		{name: "negative timeout", client: client, opts: []redis.Option{redis.WithTimeout(-time.Second)}, wantErr: true},
-		{name: "empty channel", client: client, opts: []redis.Option{redis.WithChannel("")}, wantErr: true},
-		{name: "empty prefix and no channel", client: client, opts: []redis.Option{redis.WithPrefix(""), redis.WithChannel("")}, wantErr: true},
+		{name: "zero timeout", client: client, opts: []redisstore.Option{redisstore.WithTimeout(0)}, wantErr: true},
+		{name: "negative timeout", client: client, opts: []redisstore.Option{redisstore.WithTimeout(-time.Second)}, wantErr: true},
+		{name: "empty channel", client: client, opts: []redisstore.Option{redisstore.WithChannel("")}, wantErr: true},
+		{name: "empty prefix and no channel", client: client, opts: []redisstore.Option{redisstore.WithPrefix(""), redisstore.WithChannel("")}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := redis.New(tt.client, tt.opts...)
+			s, err := redisstore.New(tt.client, tt.opts...)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("New = %v, %v; wantErr %v", s, err, tt.wantErr)
 			}
@@ -83,15 +83,15 @@ func TestNew(t *testing.T) {
 func TestKeyLayout(t *testing.T) {
 	tests := []struct {
 		name               string
-		opts               []redis.Option
+		opts               []redisstore.Option
 		doc, lock, channel string
 	}{
 		{name: "default", doc: "jwtguard:doc:iss/1", lock: "jwtguard:lock:iss/1", channel: "jwtguard:changed"},
-		{name: "prefix", opts: []redis.Option{redis.WithPrefix("staging:")},
+		{name: "prefix", opts: []redisstore.Option{redisstore.WithPrefix("staging:")},
 			doc: "staging:doc:iss/1", lock: "staging:lock:iss/1", channel: "staging:changed"},
-		{name: "prefix and channel", opts: []redis.Option{redis.WithPrefix("p/"), redis.WithChannel("announce")},
+		{name: "prefix and channel", opts: []redisstore.Option{redisstore.WithPrefix("p/"), redisstore.WithChannel("announce")},
 			doc: "p/doc:iss/1", lock: "p/lock:iss/1", channel: "announce"},
-		{name: "empty prefix", opts: []redis.Option{redis.WithPrefix("")}, doc: "doc:iss/1", lock: "lock:iss/1", channel: "changed"},
+		{name: "empty prefix", opts: []redisstore.Option{redisstore.WithPrefix("")}, doc: "doc:iss/1", lock: "lock:iss/1", channel: "changed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -165,23 +165,23 @@ func TestPutTTLZeroClearsExpiry(t *testing.T) {
 // op is one Store method, called for the fault tests.
 type op struct {
 	name string
-	call func(ctx context.Context, s *redis.Store) error
+	call func(ctx context.Context, s *redisstore.Store) error
 }
 
 var ops = []op{
-	{"Get", func(ctx context.Context, s *redis.Store) error { _, err := s.Get(ctx, "k"); return err }},
-	{"Put", func(ctx context.Context, s *redis.Store) error { return s.Put(ctx, "k", []byte("v"), time.Minute) }},
-	{"Delete", func(ctx context.Context, s *redis.Store) error { return s.Delete(ctx, "k") }},
-	{"TryLock", func(ctx context.Context, s *redis.Store) error {
+	{"Get", func(ctx context.Context, s *redisstore.Store) error { _, err := s.Get(ctx, "k"); return err }},
+	{"Put", func(ctx context.Context, s *redisstore.Store) error { return s.Put(ctx, "k", []byte("v"), time.Minute) }},
+	{"Delete", func(ctx context.Context, s *redisstore.Store) error { return s.Delete(ctx, "k") }},
+	{"TryLock", func(ctx context.Context, s *redisstore.Store) error {
 		unlock, ok, err := s.TryLock(ctx, "k", time.Minute)
 		if ok || unlock != nil {
 			return errors.New("TryLock took the lock of an unreachable Redis")
 		}
 		return err
 	}},
-	{"Publish", func(ctx context.Context, s *redis.Store) error { return s.Publish(ctx, "k") }},
-	{"Subscribe", func(ctx context.Context, s *redis.Store) error { return s.Subscribe(ctx, func(string) {}) }},
-	{"Ping", func(ctx context.Context, s *redis.Store) error { return s.Ping(ctx) }},
+	{"Publish", func(ctx context.Context, s *redisstore.Store) error { return s.Publish(ctx, "k") }},
+	{"Subscribe", func(ctx context.Context, s *redisstore.Store) error { return s.Subscribe(ctx, func(string) {}) }},
+	{"Ping", func(ctx context.Context, s *redisstore.Store) error { return s.Ping(ctx) }},
 }
 
 // TestUnreachable checks that every method of a Store whose Redis is gone
@@ -210,7 +210,7 @@ func TestUnreachable(t *testing.T) {
 			t.Run(target.name+"/"+mode.name, func(t *testing.T) {
 				t.Parallel()
 				addr := target.addr(t)
-				s := newStore(t, newClient(t, addr, mode.ctxTimeouts), redis.WithTimeout(timeout))
+				s := newStore(t, newClient(t, addr, mode.ctxTimeouts), redisstore.WithTimeout(timeout))
 				for _, o := range ops {
 					// With a ctx that cannot be canceled and a client that
 					// applies deadlines, the Store calls go-redis directly;
@@ -248,7 +248,7 @@ func TestCallerCancel(t *testing.T) {
 	for _, mode := range clientModes {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			s := newStore(t, newClient(t, silentServer(t), mode.ctxTimeouts), redis.WithTimeout(time.Minute))
+			s := newStore(t, newClient(t, silentServer(t), mode.ctxTimeouts), redisstore.WithTimeout(time.Minute))
 			for _, o := range ops {
 				for _, cause := range []error{context.Canceled, context.DeadlineExceeded} {
 					ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -277,7 +277,7 @@ func TestCallerCancel(t *testing.T) {
 func TestRecovers(t *testing.T) {
 	ctx := context.Background()
 	m := newMiniredis(t)
-	s := newStore(t, newClient(t, m.Addr(), true), redis.WithTimeout(200*time.Millisecond))
+	s := newStore(t, newClient(t, m.Addr(), true), redisstore.WithTimeout(200*time.Millisecond))
 
 	subCtx, cancel := context.WithCancel(ctx)
 	defer cancel()

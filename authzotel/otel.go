@@ -1,4 +1,4 @@
-package otel
+package authzotel
 
 import (
 	"errors"
@@ -16,7 +16,7 @@ import (
 
 // ScopeName is the instrumentation scope of every tracer and meter this
 // package creates.
-const ScopeName = "github.com/jwtguard/jwtguard/otel"
+const ScopeName = "github.com/jwtguard/jwtguard/authzotel"
 
 // Span and event names.
 const (

@@ -1,8 +1,8 @@
-// Package otel traces and measures jwtguard with OpenTelemetry. It attaches
+// Package authzotel traces and measures jwtguard with OpenTelemetry. It attaches
 // to the hooks of package authz, which imports no telemetry library itself,
 // the way go-redis's redisotel attaches to go-redis hooks:
 //
-//	tel, err := otel.New() // global tracer and meter providers
+//	tel, err := authzotel.New() // global tracer and meter providers
 //	if err != nil { ... }
 //	v, err := authz.New(issuers, authz.WithHooks(tel.Hooks()))
 //	if err != nil { ... }
@@ -48,4 +48,9 @@
 //
 // See docs/observability.md for every name, attribute and unit, with
 // example queries.
-package otel
+//
+// It is a module of its own, so that OpenTelemetry enters only the builds that
+// import it:
+//
+//	go get github.com/jwtguard/jwtguard/authzotel
+package authzotel

@@ -1,4 +1,4 @@
-package redis_test
+package redisstore_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/jwtguard/jwtguard/keystore"
-	"github.com/jwtguard/jwtguard/keystore/redis"
+	"github.com/jwtguard/jwtguard/keystore/redisstore"
 )
 
 func ExampleNew() {
@@ -27,7 +27,7 @@ func ExampleNew() {
 	})
 	defer client.Close()
 
-	s, err := redis.New(client, redis.WithPrefix("myapp:"), redis.WithTimeout(300*time.Millisecond))
+	s, err := redisstore.New(client, redisstore.WithPrefix("myapp:"), redisstore.WithTimeout(300*time.Millisecond))
 	if err != nil {
 		panic(err)
 	}
@@ -58,8 +58,8 @@ func ExampleStore_TryLock() {
 	client := goredis.NewClient(&goredis.Options{Addr: m.Addr()})
 	defer client.Close()
 	// Two replicas sharing one Redis.
-	a, _ := redis.New(client)
-	b, _ := redis.New(client)
+	a, _ := redisstore.New(client)
+	b, _ := redisstore.New(client)
 
 	ctx := context.Background()
 	unlock, ok, err := a.TryLock(ctx, "https://issuer.example.com/", 30*time.Second)
@@ -87,7 +87,7 @@ func ExampleStore_Subscribe() {
 	defer m.Close()
 	client := goredis.NewClient(&goredis.Options{Addr: m.Addr()})
 	defer client.Close()
-	s, _ := redis.New(client)
+	s, _ := redisstore.New(client)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel() // ends the subscription

@@ -1,4 +1,4 @@
-// Package redis provides a keystore.Store backed by Redis, so that a fleet of
+// Package redisstore provides a keystore.Store backed by Redis, so that a fleet of
 // replicas shares one copy of each issuer's keys, lets one replica fetch at a
 // time, and hears at once when another replica stored a new document.
 //
@@ -37,7 +37,7 @@
 //
 // Errors wrap the go-redis error with %w, so errors.Is and errors.As see
 // through them; a missing key is reported as keystore.ErrNotFound, never as
-// redis.Nil. jwtguard treats any other error as a store outage and falls back
+// goredis.Nil. jwtguard treats any other error as a store outage and falls back
 // to its in-process keys.
 //
 // A subscription made by Subscribe holds one connection of its own. go-redis
@@ -45,4 +45,9 @@
 // announcements published while it is reconnecting are lost, which delays a
 // reload until the next scheduled refresh. The subscription and its goroutines
 // end when the ctx given to Subscribe is done.
-package redis
+//
+// It is a module of its own, so that go-redis enters only the builds that
+// import it:
+//
+//	go get github.com/jwtguard/jwtguard/keystore/redisstore
+package redisstore

@@ -1,4 +1,4 @@
-package otel_test
+package authzotel_test
 
 import (
 	"context"
@@ -12,8 +12,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/jwtguard/jwtguard/authz"
+	"github.com/jwtguard/jwtguard/authzotel"
 	"github.com/jwtguard/jwtguard/authztest"
-	"github.com/jwtguard/jwtguard/otel"
 )
 
 const (
@@ -24,7 +24,7 @@ const (
 // rig is a Validator wired to Instruments that record into memory.
 type rig struct {
 	v      *authz.Validator
-	in     *otel.Instruments
+	in     *authzotel.Instruments
 	spans  *tracetest.SpanRecorder
 	tp     *sdktrace.TracerProvider
 	reader *sdkmetric.ManualReader
@@ -33,7 +33,7 @@ type rig struct {
 // newRig builds a Validator for idp (named issuerName, audience audience)
 // with the instruments attached and observed. It never fetches in the
 // background: keys are fetched when a request needs them.
-func newRig(t *testing.T, idp *authztest.Issuer, otelOpts []otel.Option, authzOpts ...authz.Option) *rig {
+func newRig(t *testing.T, idp *authztest.Issuer, otelOpts []authzotel.Option, authzOpts ...authz.Option) *rig {
 	t.Helper()
 	r := &rig{spans: tracetest.NewSpanRecorder(), reader: sdkmetric.NewManualReader()}
 	r.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(r.spans))
@@ -42,9 +42,9 @@ func newRig(t *testing.T, idp *authztest.Issuer, otelOpts []otel.Option, authzOp
 		_ = r.tp.Shutdown(context.Background())
 		_ = mp.Shutdown(context.Background())
 	})
-	in, err := otel.New(append([]otel.Option{otel.WithTracerProvider(r.tp), otel.WithMeterProvider(mp)}, otelOpts...)...)
+	in, err := authzotel.New(append([]authzotel.Option{authzotel.WithTracerProvider(r.tp), authzotel.WithMeterProvider(mp)}, otelOpts...)...)
 	if err != nil {
-		t.Fatalf("otel.New: %v", err)
+		t.Fatalf("authzotel.New: %v", err)
 	}
 	r.in = in
 	iss := idp.OIDC(audience)

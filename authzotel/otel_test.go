@@ -1,4 +1,4 @@
-package otel_test
+package authzotel_test
 
 import (
 	"context"
@@ -19,8 +19,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/jwtguard/jwtguard/authz"
+	"github.com/jwtguard/jwtguard/authzotel"
 	"github.com/jwtguard/jwtguard/authztest"
-	"github.com/jwtguard/jwtguard/otel"
 )
 
 func TestValidate(t *testing.T) {
@@ -50,7 +50,7 @@ func TestValidate(t *testing.T) {
 			name:        "ok",
 			idp:         idp,
 			token:       func(idp *authztest.Issuer) string { return mint(idp, valid(idp)) },
-			wantOutcome: otel.OutcomeOK,
+			wantOutcome: authzotel.OutcomeOK,
 			wantIssuer:  issuerName,
 			wantAlg:     "RS256",
 			wantKid:     kid,
@@ -60,17 +60,17 @@ func TestValidate(t *testing.T) {
 			name:        "missing token",
 			idp:         idp,
 			token:       func(*authztest.Issuer) string { return "" },
-			wantOutcome: otel.OutcomeDenied,
+			wantOutcome: authzotel.OutcomeDenied,
 			wantReason:  string(authz.ReasonMissing),
-			wantIssuer:  otel.UnknownIssuer,
+			wantIssuer:  authzotel.UnknownIssuer,
 		},
 		{
 			name:        "malformed",
 			idp:         idp,
 			token:       func(*authztest.Issuer) string { return "not.a-token" },
-			wantOutcome: otel.OutcomeDenied,
+			wantOutcome: authzotel.OutcomeDenied,
 			wantReason:  string(authz.ReasonMalformed),
-			wantIssuer:  otel.UnknownIssuer,
+			wantIssuer:  authzotel.UnknownIssuer,
 		},
 		{
 			name: "alg none, before iss is read: no kid",
@@ -78,9 +78,9 @@ func TestValidate(t *testing.T) {
 			token: func(idp *authztest.Issuer) string {
 				return rawToken(`{"alg":"none","kid":"`+kid+`"}`, `{"iss":"`+idp.URL()+`"}`)
 			},
-			wantOutcome: otel.OutcomeDenied,
+			wantOutcome: authzotel.OutcomeDenied,
 			wantReason:  string(authz.ReasonAlgorithm),
-			wantIssuer:  otel.UnknownIssuer,
+			wantIssuer:  authzotel.UnknownIssuer,
 			wantAlg:     "none",
 		},
 		{
@@ -89,9 +89,9 @@ func TestValidate(t *testing.T) {
 			token: func(idp *authztest.Issuer) string {
 				return rawToken(`{"alg":"`+strings.Repeat("X", 200)+`"}`, `{"iss":"`+idp.URL()+`"}`)
 			},
-			wantOutcome: otel.OutcomeDenied,
+			wantOutcome: authzotel.OutcomeDenied,
 			wantReason:  string(authz.ReasonAlgorithm),
-			wantIssuer:  otel.UnknownIssuer,
+			wantIssuer:  authzotel.UnknownIssuer,
 			wantAlg:     "other",
 		},
 		{
@@ -102,7 +102,7 @@ func TestValidate(t *testing.T) {
 				c["exp"] = time.Now().Add(-time.Hour).Unix()
 				return mint(idp, c)
 			},
-			wantOutcome: otel.OutcomeDenied,
+			wantOutcome: authzotel.OutcomeDenied,
 			wantReason:  string(authz.ReasonExpired),
 			wantIssuer:  issuerName,
 			wantAlg:     "RS256",
@@ -112,7 +112,7 @@ func TestValidate(t *testing.T) {
 			name:        "bad signature",
 			idp:         idp,
 			token:       func(idp *authztest.Issuer) string { return mint(idp, valid(idp), authztest.WithUnpublishedKey()) },
-			wantOutcome: otel.OutcomeDenied,
+			wantOutcome: authzotel.OutcomeDenied,
 			wantReason:  string(authz.ReasonSignature),
 			wantIssuer:  issuerName,
 			wantAlg:     "RS256",
@@ -127,9 +127,9 @@ func TestValidate(t *testing.T) {
 				c["iss"] = "https://attacker.example/iss-" + strings.Repeat("z", 40)
 				return mint(idp, c)
 			},
-			wantOutcome: otel.OutcomeDenied,
+			wantOutcome: authzotel.OutcomeDenied,
 			wantReason:  string(authz.ReasonUnknownIssuer),
-			wantIssuer:  otel.UnknownIssuer,
+			wantIssuer:  authzotel.UnknownIssuer,
 			wantAlg:     "RS256",
 		},
 		{
@@ -138,7 +138,7 @@ func TestValidate(t *testing.T) {
 			token: func(idp *authztest.Issuer) string {
 				return mint(idp, valid(idp), authztest.WithKeyID(strings.Repeat("k", 60)+"\n\x01"+strings.Repeat("k", 100)))
 			},
-			wantOutcome: otel.OutcomeDenied,
+			wantOutcome: authzotel.OutcomeDenied,
 			wantReason:  string(authz.ReasonUnknownKey),
 			wantIssuer:  issuerName,
 			wantAlg:     "RS256",
@@ -149,7 +149,7 @@ func TestValidate(t *testing.T) {
 			name:        "keys unavailable",
 			idp:         down,
 			token:       func(idp *authztest.Issuer) string { return mint(idp, valid(idp)) },
-			wantOutcome: otel.OutcomeError,
+			wantOutcome: authzotel.OutcomeError,
 			wantReason:  string(authz.ReasonKeysUnavailable),
 			wantIssuer:  issuerName,
 			wantAlg:     "RS256",
@@ -162,32 +162,32 @@ func TestValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, tt.idp, nil)
 			c, err := r.v.Validate(context.Background(), tt.token(tt.idp))
-			if (err == nil) != (tt.wantOutcome == otel.OutcomeOK) {
+			if (err == nil) != (tt.wantOutcome == authzotel.OutcomeOK) {
 				t.Fatalf("Validate = %v, %v; want outcome %s", c, err, tt.wantOutcome)
 			}
 
 			// The validation span.
-			spans := r.spansNamed(otel.SpanValidate)
+			spans := r.spansNamed(authzotel.SpanValidate)
 			if len(spans) != 1 {
-				t.Fatalf("%d %s spans, want 1", len(spans), otel.SpanValidate)
+				t.Fatalf("%d %s spans, want 1", len(spans), authzotel.SpanValidate)
 			}
 			s := spans[0]
 			want := map[attribute.Key]attribute.Value{
-				otel.AttrIssuer:  attribute.StringValue(tt.wantIssuer),
-				otel.AttrOutcome: attribute.StringValue(tt.wantOutcome),
+				authzotel.AttrIssuer:  attribute.StringValue(tt.wantIssuer),
+				authzotel.AttrOutcome: attribute.StringValue(tt.wantOutcome),
 			}
 			if tt.wantReason != "" {
 				want["error.type"] = attribute.StringValue(tt.wantReason)
 			}
 			if tt.wantAlg != "" {
-				want[otel.AttrAlgorithm] = attribute.StringValue(tt.wantAlg)
+				want[authzotel.AttrAlgorithm] = attribute.StringValue(tt.wantAlg)
 			}
 			if tt.wantKid != "" {
-				want[otel.AttrKeyID] = attribute.StringValue(tt.wantKid)
+				want[authzotel.AttrKeyID] = attribute.StringValue(tt.wantKid)
 			}
 			assertAttrs(t, s, want)
 			wantStatus := codes.Unset
-			if tt.wantOutcome != otel.OutcomeOK {
+			if tt.wantOutcome != authzotel.OutcomeOK {
 				wantStatus = codes.Error
 			}
 			if st := s.Status(); st.Code != wantStatus || (wantStatus == codes.Error && st.Description != tt.wantReason) {
@@ -199,8 +199,8 @@ func TestValidate(t *testing.T) {
 
 			// The fetch spans.
 			var reasons []string
-			for _, f := range r.spansNamed(otel.SpanFetch) {
-				reasons = append(reasons, spanAttrs(f)[otel.AttrFetchReason].AsString())
+			for _, f := range r.spansNamed(authzotel.SpanFetch) {
+				reasons = append(reasons, spanAttrs(f)[authzotel.AttrFetchReason].AsString())
 			}
 			if !slices.Equal(reasons, tt.wantFetches) {
 				t.Errorf("fetch reasons = %q, want %q", reasons, tt.wantFetches)
@@ -208,11 +208,11 @@ func TestValidate(t *testing.T) {
 
 			// The metrics.
 			rm := r.collect(t)
-			series := []attribute.KeyValue{otel.AttrIssuer.String(tt.wantIssuer), otel.AttrOutcome.String(tt.wantOutcome)}
+			series := []attribute.KeyValue{authzotel.AttrIssuer.String(tt.wantIssuer), authzotel.AttrOutcome.String(tt.wantOutcome)}
 			if tt.wantReason != "" {
 				series = append(series, attribute.String("error.type", tt.wantReason))
 			}
-			for _, name := range []string{otel.MetricValidations, otel.MetricValidationDuration} {
+			for _, name := range []string{authzotel.MetricValidations, authzotel.MetricValidationDuration} {
 				if n := len(pointsOf(t, rm, name)); n != 1 {
 					t.Errorf("%s: %d series, want 1", name, n)
 				}
@@ -220,26 +220,26 @@ func TestValidate(t *testing.T) {
 					t.Errorf("%s%v = %v (found %v), want 1", name, series, got, ok)
 				}
 			}
-			fetchOutcome := otel.OutcomeOK
+			fetchOutcome := authzotel.OutcomeOK
 			var fetchErr []attribute.KeyValue
 			if tt.fetchFails {
-				fetchOutcome = otel.OutcomeError
+				fetchOutcome = authzotel.OutcomeError
 				fetchErr = []attribute.KeyValue{attribute.String("error.type", "503")}
 			}
 			for _, reason := range tt.wantFetches {
 				attrs := append([]attribute.KeyValue{
-					otel.AttrIssuer.String(issuerName),
-					otel.AttrFetchReason.String(reason),
-					otel.AttrOutcome.String(fetchOutcome),
+					authzotel.AttrIssuer.String(issuerName),
+					authzotel.AttrFetchReason.String(reason),
+					authzotel.AttrOutcome.String(fetchOutcome),
 				}, fetchErr...)
-				for _, name := range []string{otel.MetricKeyFetches, otel.MetricKeyFetchDuration} {
+				for _, name := range []string{authzotel.MetricKeyFetches, authzotel.MetricKeyFetchDuration} {
 					if got, ok := valueOf(t, rm, name, attrs...); !ok || got != 1 {
 						t.Errorf("%s%v = %v (found %v), want 1", name, attrs, got, ok)
 					}
 				}
 			}
-			if len(tt.wantFetches) == 0 && len(pointsOf(t, rm, otel.MetricKeyFetches)) != 0 {
-				t.Errorf("%s recorded without a fetch", otel.MetricKeyFetches)
+			if len(tt.wantFetches) == 0 && len(pointsOf(t, rm, authzotel.MetricKeyFetches)) != 0 {
+				t.Errorf("%s recorded without a fetch", authzotel.MetricKeyFetches)
 			}
 		})
 	}
@@ -310,20 +310,20 @@ func TestFetch(t *testing.T) {
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("Warm = %v, wantErr %v", err, tt.wantErr)
 			}
-			spans := r.spansNamed(otel.SpanFetch)
+			spans := r.spansNamed(authzotel.SpanFetch)
 			if len(spans) != 1 {
-				t.Fatalf("%d %s spans, want 1", len(spans), otel.SpanFetch)
+				t.Fatalf("%d %s spans, want 1", len(spans), authzotel.SpanFetch)
 			}
 			s := spans[0]
-			outcome := otel.OutcomeOK
+			outcome := authzotel.OutcomeOK
 			if tt.wantErr {
-				outcome = otel.OutcomeError
+				outcome = authzotel.OutcomeError
 			}
 			want := map[attribute.Key]attribute.Value{
-				otel.AttrIssuer:      attribute.StringValue(issuerName),
-				otel.AttrFetchReason: attribute.StringValue("load"),
-				otel.AttrOutcome:     attribute.StringValue(outcome),
-				"url.full":           attribute.StringValue(tt.wantURL(idp)),
+				authzotel.AttrIssuer:      attribute.StringValue(issuerName),
+				authzotel.AttrFetchReason: attribute.StringValue("load"),
+				authzotel.AttrOutcome:     attribute.StringValue(outcome),
+				"url.full":                attribute.StringValue(tt.wantURL(idp)),
 			}
 			if tt.wantStatus != 0 {
 				want["http.response.status_code"] = attribute.Int64Value(tt.wantStatus)
@@ -335,9 +335,9 @@ func TestFetch(t *testing.T) {
 				}
 			} else {
 				jwks := idp.JWKS()
-				want[otel.AttrKeyCount] = attribute.IntValue(1)
-				want[otel.AttrKeysIgnored] = attribute.IntValue(0)
-				want[otel.AttrKeysTTL] = attribute.Float64Value(300)
+				want[authzotel.AttrKeyCount] = attribute.IntValue(1)
+				want[authzotel.AttrKeysIgnored] = attribute.IntValue(0)
+				want[authzotel.AttrKeysTTL] = attribute.Float64Value(300)
 				want["http.response.body.size"] = attribute.IntValue(len(jwks))
 				if st := s.Status(); st.Code != codes.Unset {
 					t.Errorf("status = %v, want Unset", st.Code)
@@ -347,14 +347,14 @@ func TestFetch(t *testing.T) {
 
 			rm := r.collect(t)
 			attrs := []attribute.KeyValue{
-				otel.AttrIssuer.String(issuerName),
-				otel.AttrFetchReason.String("load"),
-				otel.AttrOutcome.String(outcome),
+				authzotel.AttrIssuer.String(issuerName),
+				authzotel.AttrFetchReason.String("load"),
+				authzotel.AttrOutcome.String(outcome),
 			}
 			if tt.wantErr {
 				attrs = append(attrs, attribute.String("error.type", tt.wantType))
 			}
-			for _, name := range []string{otel.MetricKeyFetches, otel.MetricKeyFetchDuration} {
+			for _, name := range []string{authzotel.MetricKeyFetches, authzotel.MetricKeyFetchDuration} {
 				if got, ok := valueOf(t, rm, name, attrs...); !ok || got != 1 {
 					t.Errorf("%s%v = %v (found %v), want 1", name, attrs, got, ok)
 				}
@@ -363,12 +363,12 @@ func TestFetch(t *testing.T) {
 			if !tt.wantErr {
 				wantKeys = 1
 			}
-			if got, ok := valueOf(t, rm, otel.MetricKeys, otel.AttrIssuer.String(issuerName)); !ok || got != wantKeys {
-				t.Errorf("%s = %v (found %v), want %v", otel.MetricKeys, got, ok, wantKeys)
+			if got, ok := valueOf(t, rm, authzotel.MetricKeys, authzotel.AttrIssuer.String(issuerName)); !ok || got != wantKeys {
+				t.Errorf("%s = %v (found %v), want %v", authzotel.MetricKeys, got, ok, wantKeys)
 			}
-			_, hasAge := valueOf(t, rm, otel.MetricKeysAge, otel.AttrIssuer.String(issuerName))
+			_, hasAge := valueOf(t, rm, authzotel.MetricKeysAge, authzotel.AttrIssuer.String(issuerName))
 			if hasAge == tt.wantErr {
-				t.Errorf("%s reported = %v, want %v", otel.MetricKeysAge, hasAge, !tt.wantErr)
+				t.Errorf("%s reported = %v, want %v", authzotel.MetricKeysAge, hasAge, !tt.wantErr)
 			}
 		})
 	}
@@ -383,21 +383,21 @@ func TestKeysAge(t *testing.T) {
 		t.Fatal(err)
 	}
 	rm := r.collect(t)
-	age, ok := valueOf(t, rm, otel.MetricKeysAge, otel.AttrIssuer.String(issuerName))
+	age, ok := valueOf(t, rm, authzotel.MetricKeysAge, authzotel.AttrIssuer.String(issuerName))
 	if !ok || age < 600 || age >= 3600 {
-		t.Errorf("%s = %v (found %v), want about 600", otel.MetricKeysAge, age, ok)
+		t.Errorf("%s = %v (found %v), want about 600", authzotel.MetricKeysAge, age, ok)
 	}
-	m, _ := findMetric(rm, otel.MetricKeysAge)
+	m, _ := findMetric(rm, authzotel.MetricKeysAge)
 	if m.Unit != "s" {
-		t.Errorf("%s unit = %q, want s", otel.MetricKeysAge, m.Unit)
+		t.Errorf("%s unit = %q, want s", authzotel.MetricKeysAge, m.Unit)
 	}
 }
 
 func TestTokenCacheLookups(t *testing.T) {
 	idp := authztest.NewT(t)
 	r := newRig(t, idp, nil, authz.WithTokenCache(authz.TokenCacheOptions{}))
-	if n := len(pointsOf(t, r.collect(t), otel.MetricTokenCacheLookups)); n != 0 {
-		t.Errorf("%s: %d series before any lookup, want 0", otel.MetricTokenCacheLookups, n)
+	if n := len(pointsOf(t, r.collect(t), authzotel.MetricTokenCacheLookups)); n != 0 {
+		t.Errorf("%s: %d series before any lookup, want 0", authzotel.MetricTokenCacheLookups, n)
 	}
 	token := idp.MustMint(t, idp.Claims("user-1", audience))
 	for range 3 {
@@ -407,13 +407,13 @@ func TestTokenCacheLookups(t *testing.T) {
 	}
 	rm := r.collect(t)
 	for result, want := range map[string]float64{"hit": 2, "miss": 1} {
-		if got, ok := valueOf(t, rm, otel.MetricTokenCacheLookups, otel.AttrCacheResult.String(result)); !ok || got != want {
-			t.Errorf("%s{%s} = %v (found %v), want %v", otel.MetricTokenCacheLookups, result, got, ok, want)
+		if got, ok := valueOf(t, rm, authzotel.MetricTokenCacheLookups, authzotel.AttrCacheResult.String(result)); !ok || got != want {
+			t.Errorf("%s{%s} = %v (found %v), want %v", authzotel.MetricTokenCacheLookups, result, got, ok, want)
 		}
 	}
 	// Hits are validations too.
-	if got, _ := valueOf(t, rm, otel.MetricValidations, otel.AttrIssuer.String(issuerName), otel.AttrOutcome.String(otel.OutcomeOK)); got != 3 {
-		t.Errorf("%s = %v, want 3", otel.MetricValidations, got)
+	if got, _ := valueOf(t, rm, authzotel.MetricValidations, authzotel.AttrIssuer.String(issuerName), authzotel.AttrOutcome.String(authzotel.OutcomeOK)); got != 3 {
+		t.Errorf("%s = %v, want 3", authzotel.MetricValidations, got)
 	}
 }
 
@@ -424,7 +424,7 @@ func TestObserveUnregister(t *testing.T) {
 		t.Fatal(err)
 	}
 	reader := sdkmetric.NewManualReader()
-	in, err := otel.New(otel.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))))
+	in, err := authzotel.New(authzotel.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -437,16 +437,16 @@ func TestObserveUnregister(t *testing.T) {
 		if err := reader.Collect(context.Background(), &rm); err != nil {
 			t.Fatal(err)
 		}
-		return len(pointsOf(t, rm, otel.MetricKeys))
+		return len(pointsOf(t, rm, authzotel.MetricKeys))
 	}
 	if n := count(); n != 1 {
-		t.Errorf("observed: %s has %d series, want 1", otel.MetricKeys, n)
+		t.Errorf("observed: %s has %d series, want 1", authzotel.MetricKeys, n)
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	if n := count(); n != 0 {
-		t.Errorf("after unregister: %s has %d series, want 0", otel.MetricKeys, n)
+		t.Errorf("after unregister: %s has %d series, want 0", authzotel.MetricKeys, n)
 	}
 	if _, err := in.Observe(nil); err == nil {
 		t.Error("Observe(nil): no error")
@@ -459,7 +459,7 @@ func TestIssuerNameLearntFromFetch(t *testing.T) {
 	idp := authztest.NewT(t)
 	spans := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
-	in, err := otel.New(otel.WithTracerProvider(tp), otel.WithMeterProvider(noopmetric.NewMeterProvider()))
+	in, err := authzotel.New(authzotel.WithTracerProvider(tp), authzotel.WithMeterProvider(noopmetric.NewMeterProvider()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -482,8 +482,8 @@ func TestIssuerNameLearntFromFetch(t *testing.T) {
 
 	var issuers []string
 	for _, s := range spans.Ended() {
-		if s.Name() == otel.SpanValidate {
-			issuers = append(issuers, spanAttrs(s)[otel.AttrIssuer].AsString())
+		if s.Name() == authzotel.SpanValidate {
+			issuers = append(issuers, spanAttrs(s)[authzotel.AttrIssuer].AsString())
 		}
 	}
 	if want := []string{idp.URL(), "unobserved"}; !slices.Equal(issuers, want) {
@@ -493,7 +493,7 @@ func TestIssuerNameLearntFromFetch(t *testing.T) {
 
 func TestEventOnParent(t *testing.T) {
 	idp := authztest.NewT(t)
-	r := newRig(t, idp, []otel.Option{otel.WithSpanMode(otel.EventOnParent), otel.WithAttributes(attribute.String("service.component", "edge"))})
+	r := newRig(t, idp, []authzotel.Option{authzotel.WithSpanMode(authzotel.EventOnParent), authzotel.WithAttributes(attribute.String("service.component", "edge"))})
 	ctx, parent := r.tp.Tracer("test").Start(context.Background(), "request")
 	c := idp.Claims("user-1", audience)
 	c["exp"] = time.Now().Add(-time.Hour).Unix()
@@ -505,28 +505,28 @@ func TestEventOnParent(t *testing.T) {
 	}
 	parent.End()
 
-	if n := len(r.spansNamed(otel.SpanValidate)); n != 0 {
-		t.Errorf("%d %s spans in event mode, want 0", n, otel.SpanValidate)
+	if n := len(r.spansNamed(authzotel.SpanValidate)); n != 0 {
+		t.Errorf("%d %s spans in event mode, want 0", n, authzotel.SpanValidate)
 	}
 	ended := r.spansNamed("request")
 	if len(ended) != 1 {
 		t.Fatalf("%d parent spans", len(ended))
 	}
 	events := ended[0].Events()
-	if len(events) != 1 || events[0].Name != otel.SpanValidate {
-		t.Fatalf("events = %v, want one %s", events, otel.SpanValidate)
+	if len(events) != 1 || events[0].Name != authzotel.SpanValidate {
+		t.Fatalf("events = %v, want one %s", events, authzotel.SpanValidate)
 	}
 	got := map[attribute.Key]string{}
 	for _, kv := range events[0].Attributes {
 		got[kv.Key] = kv.Value.Emit()
 	}
 	want := map[attribute.Key]string{
-		"service.component": "edge",
-		otel.AttrIssuer:     issuerName,
-		otel.AttrOutcome:    otel.OutcomeDenied,
-		"error.type":        "expired",
-		otel.AttrAlgorithm:  "RS256",
-		otel.AttrKeyID:      idp.KeyIDs()[0],
+		"service.component":     "edge",
+		authzotel.AttrIssuer:    issuerName,
+		authzotel.AttrOutcome:   authzotel.OutcomeDenied,
+		"error.type":            "expired",
+		authzotel.AttrAlgorithm: "RS256",
+		authzotel.AttrKeyID:     idp.KeyIDs()[0],
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("event attributes = %v, want %v", got, want)
@@ -536,31 +536,31 @@ func TestEventOnParent(t *testing.T) {
 	}
 	// Metrics are recorded in both modes, with the extra attributes.
 	rm := r.collect(t)
-	if got, _ := valueOf(t, rm, otel.MetricValidations,
+	if got, _ := valueOf(t, rm, authzotel.MetricValidations,
 		attribute.String("service.component", "edge"),
-		otel.AttrIssuer.String(issuerName),
-		otel.AttrOutcome.String(otel.OutcomeDenied),
+		authzotel.AttrIssuer.String(issuerName),
+		authzotel.AttrOutcome.String(authzotel.OutcomeDenied),
 		attribute.String("error.type", "expired")); got != 2 {
-		t.Errorf("%s = %v, want 2", otel.MetricValidations, got)
+		t.Errorf("%s = %v, want 2", authzotel.MetricValidations, got)
 	}
 }
 
 func TestNewInvalid(t *testing.T) {
 	tests := []struct {
 		name string
-		opts []otel.Option
+		opts []authzotel.Option
 	}{
-		{"unknown span mode", []otel.Option{otel.WithSpanMode(7)}},
-		{"invalid attribute", []otel.Option{otel.WithAttributes(attribute.KeyValue{Key: "", Value: attribute.StringValue("x")})}},
+		{"unknown span mode", []authzotel.Option{authzotel.WithSpanMode(7)}},
+		{"invalid attribute", []authzotel.Option{authzotel.WithAttributes(attribute.KeyValue{Key: "", Value: attribute.StringValue("x")})}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := otel.New(tt.opts...); err == nil {
+			if _, err := authzotel.New(tt.opts...); err == nil {
 				t.Error("New: no error")
 			}
 		})
 	}
-	if _, err := otel.New(); err != nil {
+	if _, err := authzotel.New(); err != nil {
 		t.Errorf("New with global providers: %v", err)
 	}
 }
@@ -627,8 +627,8 @@ func TestNoTokenMaterial(t *testing.T) {
 			}
 		}
 	}
-	for _, mode := range []otel.SpanMode{otel.SpanPerValidation, otel.EventOnParent} {
-		r := newRig(t, idp, []otel.Option{otel.WithSpanMode(mode)})
+	for _, mode := range []authzotel.SpanMode{authzotel.SpanPerValidation, authzotel.EventOnParent} {
+		r := newRig(t, idp, []authzotel.Option{authzotel.WithSpanMode(mode)})
 		ctx, parent := r.tp.Tracer("test").Start(context.Background(), "request")
 		for _, tok := range tokens {
 			_, _ = r.v.Validate(ctx, tok)
@@ -675,7 +675,7 @@ func TestFetchSpanIsChildOfValidation(t *testing.T) {
 	idp := authztest.NewT(t)
 	spans := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
-	in, err := otel.New(otel.WithTracerProvider(tp), otel.WithMeterProvider(noopmetric.NewMeterProvider()))
+	in, err := authzotel.New(authzotel.WithTracerProvider(tp), authzotel.WithMeterProvider(noopmetric.NewMeterProvider()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -690,9 +690,9 @@ func TestFetchSpanIsChildOfValidation(t *testing.T) {
 	var validate, fetch sdktrace.ReadOnlySpan
 	for _, s := range spans.Ended() {
 		switch s.Name() {
-		case otel.SpanValidate:
+		case authzotel.SpanValidate:
 			validate = s
-		case otel.SpanFetch:
+		case authzotel.SpanFetch:
 			fetch = s
 		}
 	}

@@ -1,4 +1,4 @@
-package otel_test
+package authzotel_test
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/jwtguard/jwtguard/authz"
+	"github.com/jwtguard/jwtguard/authzotel"
 	"github.com/jwtguard/jwtguard/authztest"
-	"github.com/jwtguard/jwtguard/otel"
 )
 
 // BenchmarkValidate measures what the hooks add to a validation: a cached
@@ -23,18 +23,18 @@ func BenchmarkValidate(b *testing.B) {
 
 	cases := []struct {
 		name string
-		opts []otel.Option // nil: no hooks
+		opts []authzotel.Option // nil: no hooks
 	}{
 		{"no hooks", nil},
-		{"span", []otel.Option{otel.WithTracerProvider(tp), otel.WithMeterProvider(mp)}},
-		{"span not sampled", []otel.Option{otel.WithTracerProvider(unsampled), otel.WithMeterProvider(mp)}},
-		{"event", []otel.Option{otel.WithTracerProvider(tp), otel.WithMeterProvider(mp), otel.WithSpanMode(otel.EventOnParent)}},
+		{"span", []authzotel.Option{authzotel.WithTracerProvider(tp), authzotel.WithMeterProvider(mp)}},
+		{"span not sampled", []authzotel.Option{authzotel.WithTracerProvider(unsampled), authzotel.WithMeterProvider(mp)}},
+		{"event", []authzotel.Option{authzotel.WithTracerProvider(tp), authzotel.WithMeterProvider(mp), authzotel.WithSpanMode(authzotel.EventOnParent)}},
 	}
 	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {
 			opts := []authz.Option{authz.WithoutBackground(), authz.WithTokenCache(authz.TokenCacheOptions{})}
 			if bc.opts != nil {
-				in, err := otel.New(bc.opts...)
+				in, err := authzotel.New(bc.opts...)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,0 +1,45 @@
+package nethttp_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/jwtguard/jwtguard/adapters/adaptertest"
+	"github.com/jwtguard/jwtguard/adapters/nethttp"
+)
+
+func TestConformance(t *testing.T) {
+	adaptertest.Run(t, adaptertest.Harness{Serve: serveConformance})
+}
+
+// serveConformance builds rt on a ServeMux, the tenant in the path.
+func serveConformance(t *testing.T, rt adaptertest.Route) adaptertest.Client {
+	var opts []nethttp.Option
+	if rt.Policy != nil {
+		opts = append(opts, nethttp.WithPolicy(rt.Policy))
+	}
+	if rt.Optional {
+		opts = append(opts, nethttp.Optional())
+	}
+	if rt.Tenant {
+		opts = append(opts, nethttp.WithTenantFrom(func(r *http.Request) string { return r.PathValue("tenant") }))
+	}
+	if rt.Realm != "" {
+		opts = append(opts, nethttp.WithRealm(rt.Realm))
+	}
+	if rt.HideDescriptions {
+		opts = append(opts, nethttp.WithHiddenDescriptions())
+	}
+	g, err := nethttp.New(rt.Validator, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	h := g.Handler(http.HandlerFunc(adaptertest.HTTPHandler(nethttp.ClaimsFromContext)))
+	mux.Handle("/t/{tenant}/x", h)
+	mux.Handle("/x", h)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return adaptertest.HTTPClient(srv.URL, "/t/{tenant}/x", "/x")
+}
