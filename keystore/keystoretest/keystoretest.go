@@ -41,6 +41,7 @@ const (
 	needLocker
 	needNotifier
 	needPinger
+	needLockInspector
 )
 
 func (c capability) String() string {
@@ -51,6 +52,8 @@ func (c capability) String() string {
 		return "keystore.Notifier"
 	case needPinger:
 		return "keystore.Pinger"
+	case needLockInspector:
+		return "keystore.LockInspector"
 	}
 	return "keystore.Store"
 }
@@ -66,6 +69,10 @@ func (c capability) of(s keystore.Store) bool {
 	case needPinger:
 		_, ok := s.(keystore.Pinger)
 		return ok
+	case needLockInspector:
+		_, ok := s.(keystore.LockInspector)
+		_, locker := s.(keystore.Locker)
+		return ok && locker
 	}
 	return true
 }
@@ -209,6 +216,7 @@ var behaviours = []behaviour{
 	{name: "LockSeparateFromDocuments", needs: needLocker, run: lockSeparate},
 	{name: "LockTTLNotPositive", needs: needLocker, run: lockTTLNotPositive},
 	{name: "LockCanceledContext", needs: needLocker, run: lockCanceledContext},
+	{name: "LockTTL", needs: needLockInspector, run: lockTTL},
 	{name: "NotifyDelivers", needs: needNotifier, run: notifyDelivers},
 	{name: "NotifyStopsWithContext", needs: needNotifier, run: notifyStops},
 	{name: "NotifyCanceledContext", needs: needNotifier, run: notifyCanceledContext},
@@ -732,6 +740,31 @@ func lockCanceledContext(c *check) {
 	err = unlock(doneCtx(false))
 	c.wantCtxErr("unlock", context.Canceled, err, time.Since(start))
 	c.unlock(k, unlock)
+}
+
+func lockTTL(c *check) {
+	k := c.key("lock")
+	in := c.s.(keystore.LockInspector)
+	if d, err := in.LockTTL(c.ctx, k); err != nil || d != 0 {
+		c.Errorf("LockTTL(%q) of a free lock = %v, %v; want 0, nil", k, d, err)
+	}
+	unlock := c.lock(k, longTTL)
+	d, err := in.LockTTL(c.ctx, k)
+	if err != nil || d <= longTTL-settle || d > longTTL {
+		c.Errorf("LockTTL(%q) of a lock taken for %v = %v, %v; want within (%v, %v]", k, longTTL, d, err, longTTL-settle, longTTL)
+	}
+	if d, err := in.LockTTL(c.ctx, c.key("other")); err != nil || d != 0 {
+		c.Errorf("LockTTL of another name = %v, %v; want 0, nil", d, err)
+	}
+	c.put(k, []byte("document"), longTTL) // documents are another namespace
+	c.unlock(k, unlock)
+	if d, err := in.LockTTL(c.ctx, k); err != nil || d != 0 {
+		c.Errorf("LockTTL(%q) after unlock = %v, %v; want 0, nil", k, d, err)
+	}
+	c.del(k)
+	start := time.Now()
+	_, err = in.LockTTL(doneCtx(false), k)
+	c.wantCtxErr("LockTTL", context.Canceled, err, time.Since(start))
 }
 
 // --- Notifier behaviours ---
