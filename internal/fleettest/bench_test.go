@@ -80,7 +80,7 @@ func TestWarmPathNoStoreIO(t *testing.T) {
 				t.Fatal(err)
 			}
 			cs := &countingStore{s: s}
-			v, err := authz.New([]authz.Issuer{iss.OIDC(audience)}, authz.WithStore(cs), authz.WithKeyOptions(fleetKeys), authz.WithoutBackground())
+			v, err := authz.New([]authz.Issuer{iss.OIDC(audience)}, authz.WithStore(cs), authz.WithStoreSecret(fleetSecret), authz.WithKeyOptions(fleetKeys), authz.WithoutBackground())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,7 +137,7 @@ func BenchmarkValidateWarm(b *testing.B) {
 	ctx := context.Background()
 	vs := make([]*authz.Validator, len(stores))
 	for i, st := range stores {
-		v, err := authz.New([]authz.Issuer{iss.OIDC(audience)}, authz.WithStore(st.make()), authz.WithoutBackground())
+		v, err := authz.New([]authz.Issuer{iss.OIDC(audience)}, authz.WithStore(st.make()), authz.WithStoreSecret(fleetSecret), authz.WithoutBackground())
 		if err != nil {
 			b.Fatal(err)
 		}
