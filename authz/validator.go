@@ -476,4 +476,3 @@ func containsString(list []string, s string) bool {
 	}
 	return false
 }
-

@@ -95,7 +95,7 @@ func seal(secret []byte, storeKey string, e *envelope) ([]byte, error) {
 	}
 	out := make([]byte, 0, sealedExtra+len(body))
 	out = append(out, sealPrefix...)
-	out = base64.RawURLEncoding.AppendEncode(out, mac(secret, storeKey, body))
+	out = appendB64(out, mac(secret, storeKey, body))
 	out = append(out, '.')
 	return append(out, body...), nil
 }
@@ -142,7 +142,7 @@ func open(data []byte, storeKey string, secrets [][]byte, limit int) (*envelope,
 		return nil, reject(RejectMAC)
 	}
 	e, err := decodeEnvelope(body)
-	if err != nil || e.V != envelopeV || len(e.JWKS) == 0 {
+	if err != nil || e.V != envelopeV || len(e.JWKS) == 0 || string(e.JWKS) == "null" {
 		return nil, reject(RejectFormat)
 	}
 	return e, nil
@@ -191,3 +191,28 @@ func CheckSecrets(secrets [][]byte) error {
 	}
 	return errors.Join(errs...)
 }
+
+// Document is the content of a stored document, for tests and tools that
+// write one the way a Validator does.
+type Document struct {
+	Issuer, Source                 string
+	FetchedAt, ExpiresAt, FailedAt time.Time
+	JWKSURI                        string
+	JWKS                           []byte
+}
+
+// Seal encodes d as a Validator would store it under storeKey, signed with
+// secret.
+func Seal(secret []byte, storeKey string, d Document) ([]byte, error) {
+	e := &envelope{
+		V: envelopeV, Issuer: d.Issuer, Source: d.Source,
+		FetchedAt: d.FetchedAt.UnixMilli(), ExpiresAt: d.ExpiresAt.UnixMilli(),
+		JWKSURI: d.JWKSURI, JWKS: d.JWKS,
+	}
+	if !d.FailedAt.IsZero() {
+		e.FailedAt = d.FailedAt.UnixMilli()
+	}
+	return seal(secret, storeKey, e)
+}
+
+func appendB64(dst, src []byte) []byte { return base64.RawURLEncoding.AppendEncode(dst, src) }

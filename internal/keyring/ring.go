@@ -442,7 +442,7 @@ func (r *Ring) refresh(ctx context.Context, reason, kid string, started time.Tim
 	}
 	// kidAnswered reports whether s, lacking kid, answers for the IdP: it
 	// was fetched after the request began.
-	kidAnswered := func(s *Set) bool { return forKid && s != nil && !s.FetchedAt.Before(started) }
+	kidAnswered := func(s *Set) bool { return forKid && s != nil && s.FetchedAt.After(started) }
 
 	st := r.c.Store
 	state := lockFailed
@@ -494,7 +494,7 @@ func (r *Ring) refresh(ctx context.Context, reason, kid string, started time.Tim
 			// cooldown; what it learnt is in the document just read.
 			until := now.Add(left)
 			switch {
-			case !failedAt.IsZero() && (cur == nil || failedAt.After(cur.FetchedAt)):
+			case !failedAt.IsZero() && (cur == nil || !failedAt.Before(cur.FetchedAt)):
 				// Its fetch failed (it recorded so in the document).
 				return result{set: cur, out: failed, err: errFleetFailed, until: until}
 			}
@@ -528,7 +528,9 @@ func (r *Ring) refresh(ctx context.Context, reason, kid string, started time.Tim
 	set, err := r.c.Fetch(ctx, req)
 	now = r.now()
 	r.mu.Lock()
-	r.g.fetched(now, err)
+	if !errors.Is(err, context.Canceled) { // Close, not the IdP
+		r.g.fetched(now, err)
+	}
 	if err != nil && !r.c.Pinned {
 		r.jwksURI = "" // rediscover next time
 	}
