@@ -23,6 +23,7 @@ import (
 type countingStore struct {
 	s     *redis.Store
 	calls atomic.Int64
+	gets  atomic.Int64 // document reads
 }
 
 var (
@@ -30,10 +31,14 @@ var (
 	_ keystore.Locker   = (*countingStore)(nil)
 	_ keystore.Notifier = (*countingStore)(nil)
 	_ keystore.Pinger   = (*countingStore)(nil)
+	_ keystore.Shared   = (*countingStore)(nil)
+
+	_ keystore.LockInspector = (*countingStore)(nil)
 )
 
 func (c *countingStore) Get(ctx context.Context, key string) ([]byte, error) {
 	c.calls.Add(1)
+	c.gets.Add(1)
 	return c.s.Get(ctx, key)
 }
 
@@ -61,6 +66,13 @@ func (c *countingStore) Subscribe(ctx context.Context, fn func(string)) error {
 	c.calls.Add(1)
 	return c.s.Subscribe(ctx, fn)
 }
+
+func (c *countingStore) LockTTL(ctx context.Context, key string) (time.Duration, error) {
+	c.calls.Add(1)
+	return c.s.LockTTL(ctx, key)
+}
+
+func (c *countingStore) Shared() bool { return c.s.Shared() }
 
 func (c *countingStore) Ping(ctx context.Context) error {
 	c.calls.Add(1)
