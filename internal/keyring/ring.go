@@ -448,7 +448,7 @@ func (r *Ring) refresh(ctx context.Context, reason, kid string, started time.Tim
 	state := lockFailed
 	var failedAt time.Time
 	if st.usable() {
-		release, st2, ok, read, fa := r.acquire(ctx, since, func(s *Set) bool { return satisfied(s) || kidAnswered(s) })
+		release, st2, left, ok, read, fa := r.acquire(ctx, since, forKid, func(s *Set) bool { return satisfied(s) || kidAnswered(s) })
 		state, failedAt = st2, fa
 		if release != nil {
 			defer release()
@@ -458,8 +458,15 @@ func (r *Ring) refresh(ctx context.Context, reason, kid string, started time.Tim
 			return result{set: r.cur.Load(), out: consulted}
 		case ctx.Err() != nil:
 			return result{set: cur, out: unconsulted, err: ctx.Err()}
+		case state == lockCooling:
+			return r.cooling(r.cur.Load(), failedAt, left)
 		case read && state != lockHeld:
-			// Just read, then took the lock: the document is known.
+			// Just read, then took the lock (or the store failed): the
+			// document is known.
+			cur = r.cur.Load()
+		case read && state == lockHeld && !forKid && r.usable(cur, r.now()):
+			return result{set: cur, out: unconsulted, err: errNotConsulted}
+		case read:
 			cur = r.cur.Load()
 		case state != lockFailed:
 			// We hold the lock, or ignore a forged one, or waited all of
@@ -490,17 +497,7 @@ func (r *Ring) refresh(ctx context.Context, reason, kid string, started time.Tim
 	if forKid && state != lockFailed {
 		_, cs, left := st.coord.tryLock(ctx, "cooldown:"+r.c.Issuer, r.c.Options.Cooldown)
 		if cs == lockHeld {
-			// Another replica fetched for an unknown kid within the
-			// cooldown; what it learnt is in the document just read.
-			until := now.Add(left)
-			switch {
-			case !failedAt.IsZero() && (cur == nil || !failedAt.Before(cur.FetchedAt)):
-				// Its fetch failed (it recorded so in the document).
-				return result{set: cur, out: failed, err: errFleetFailed, until: until}
-			}
-			// Its fetch succeeded: the document read is what the IdP
-			// served within the cooldown.
-			return result{set: cur, out: consulted, until: until}
+			return r.cooling(cur, failedAt, left)
 		}
 	} else if !forKid && state != lockFailed && r.usable(cur, now) {
 		_, bs, _ := st.coord.tryLock(ctx, "backoff:"+r.c.Issuer, r.c.Options.RetryMin)
@@ -550,6 +547,18 @@ func (r *Ring) refresh(ctx context.Context, reason, kid string, started time.Tim
 	return result{set: set, out: consulted}
 }
 
+// cooling is the result of an unknown-kid refresh that found the fleet's
+// cooldown lock held (for left more): another replica fetched for an
+// unknown kid within the cooldown, and what it learnt is in the document
+// just read — keys (consulted), or a failure it recorded (failed).
+func (r *Ring) cooling(cur *Set, failedAt time.Time, left time.Duration) result {
+	until := r.now().Add(left)
+	if !failedAt.IsZero() && (cur == nil || !failedAt.Before(cur.FetchedAt)) {
+		return result{set: cur, out: failed, err: errFleetFailed, until: until}
+	}
+	return result{set: cur, out: consulted, until: until}
+}
+
 // errFleetFailed is the cause of Unavailable when another replica's
 // unknown-kid fetch failed within the cooldown.
 var errFleetFailed = errors.New("keys not refreshed: another replica's fetch from the IdP failed within the cooldown")
@@ -557,13 +566,17 @@ var errFleetFailed = errors.New("keys not refreshed: another replica's fetch fro
 // acquire takes the issuer's fetch lock, or waits for the replica that
 // holds it, for at most LockWait. While it waits it probes the lock every
 // storePoll (no document is read), and looks at the keys whenever the store
-// announces the document; once the holder releases the lock it reads the
-// store once, so that every waiting replica picks up the holder's document
-// at once instead of taking the lock in turn, and takes the lock only if
-// that document does not do (done). It returns ok when keys that do
-// arrived; read when it read the store (failedAt is then what the document
-// recorded).
-func (r *Ring) acquire(ctx context.Context, since time.Time, done func(*Set) bool) (release func(), st lockState, ok, read bool, failedAt time.Time) {
+// announces the document. Once the holder releases the lock it reads the
+// store, once per refresh, so that every waiting replica picks up the
+// holder's document at once instead of taking the lock in turn; it takes
+// the lock only if that document does not do (done). For an unknown kid
+// (forKid) it also stops when the fleet's cooldown lock is held: another
+// replica fetched within the cooldown, and its document is what was just
+// read (st is then lockCooling, left the cooldown's rest).
+//
+// It returns ok when keys that do arrived; read when it read the store
+// (failedAt is then what the document recorded).
+func (r *Ring) acquire(ctx context.Context, since time.Time, forKid bool, done func(*Set) bool) (release func(), st lockState, left time.Duration, ok, read bool, failedAt time.Time) {
 	coord := r.c.Store.coord
 	name, ttl := "fetch:"+r.c.Issuer, r.flightTimeout()+time.Second
 	var deadline <-chan time.Time
@@ -572,7 +585,7 @@ func (r *Ring) acquire(ctx context.Context, since time.Time, done func(*Set) boo
 		wake := r.changed()
 		release, st, _ := coord.tryLock(ctx, name, ttl)
 		if st != lockHeld {
-			return release, st, false, read, failedAt
+			return release, st, 0, false, read, failedAt
 		}
 		if deadline == nil {
 			t := time.NewTimer(r.c.Options.LockWait)
@@ -584,21 +597,30 @@ func (r *Ring) acquire(ctx context.Context, since time.Time, done func(*Set) boo
 		for free := false; !free; {
 			select {
 			case <-ctx.Done():
-				return nil, lockHeld, false, read, failedAt
+				return nil, lockHeld, 0, false, read, failedAt
 			case <-deadline:
-				return nil, lockHeld, false, read, failedAt
+				return nil, lockHeld, 0, false, read, failedAt
 			case <-wake:
 				wake = r.changed()
 			case <-tick.C:
 			}
 			if s := r.cur.Load(); s != nil && s.FetchedAt.After(since) && done(s) {
-				return nil, lockHeld, true, read, failedAt // adopted from an announcement
+				return nil, lockHeld, 0, true, read, failedAt // adopted from an announcement
 			}
-			free = coord.free(ctx, name)
+			ps, _ := coord.probe(ctx, name, ttl)
+			free = ps != lockHeld
+		}
+		if read {
+			continue // read once per refresh: now only try the lock
 		}
 		failedAt, read = r.readStore(ctx), true
 		if done(r.cur.Load()) {
-			return nil, lockHeld, true, read, failedAt
+			return nil, lockHeld, 0, true, read, failedAt
+		}
+		if forKid {
+			if cs, left := coord.probe(ctx, "cooldown:"+r.c.Issuer, r.c.Options.Cooldown); cs == lockHeld {
+				return nil, lockCooling, left, false, read, failedAt
+			}
 		}
 	}
 }

@@ -130,6 +130,8 @@ const (
 	lockHeld                    // another replica holds it, with a ttl we would set
 	lockForged                  // held with a ttl longer than ours: ignored
 	lockFailed                  // the store failed
+	lockFree                    // a probe found no holder (or could not tell)
+	lockCooling                 // (acquire) the fleet's unknown-kid cooldown is running
 )
 
 // coordinator takes the fleet locks a refresh needs: solo (no store, or a
@@ -138,9 +140,10 @@ type coordinator interface {
 	// tryLock tries the lock named name for ttl once. left is the time the
 	// holder has left, when held.
 	tryLock(ctx context.Context, name string, ttl time.Duration) (unlock func(), st lockState, left time.Duration)
-	// free probes, without taking it, whether the lock named name may be
-	// free; true when it cannot tell.
-	free(ctx context.Context, name string) bool
+	// probe looks, without taking it, at the lock named name that this
+	// Validator would take for ttl: lockFree when no one holds it (or it
+	// cannot tell), lockHeld with the time left, or lockForged.
+	probe(ctx context.Context, name string, ttl time.Duration) (lockState, time.Duration)
 }
 
 type solo struct{}
@@ -149,7 +152,9 @@ func (solo) tryLock(context.Context, string, time.Duration) (func(), lockState, 
 	return nil, lockTaken, 0
 }
 
-func (solo) free(context.Context, string) bool { return true }
+func (solo) probe(context.Context, string, time.Duration) (lockState, time.Duration) {
+	return lockFree, 0
+}
 
 type fleet struct {
 	store     *Store
@@ -161,19 +166,24 @@ type fleet struct {
 // ttl is compared with the ttl this replica would set.
 const lockSlack = 50 * time.Millisecond
 
-func (f *fleet) free(ctx context.Context, name string) bool {
+func (f *fleet) probe(ctx context.Context, name string, ttl time.Duration) (lockState, time.Duration) {
 	s := f.store
 	if f.inspector == nil || !s.usable() {
-		return true
+		return lockFree, 0
 	}
 	sctx, cancel := context.WithTimeout(ctx, s.timeout)
 	left, err := f.inspector.LockTTL(sctx, name)
 	cancel()
-	if err != nil {
+	switch {
+	case err != nil:
 		s.failed(ctx)
-		return true
+		return lockFree, 0
+	case left == 0:
+		return lockFree, 0
+	case left < 0 || left > ttl+lockSlack:
+		return lockForged, 0
 	}
-	return left == 0
+	return lockHeld, left
 }
 
 func (f *fleet) tryLock(ctx context.Context, name string, ttl time.Duration) (func(), lockState, time.Duration) {
