@@ -126,12 +126,12 @@ func (s *Store) put(ctx context.Context, key string, e *envelope, ttl time.Durat
 type lockState int
 
 const (
-	lockTaken  lockState = iota // we hold it (or there is no fleet)
-	lockHeld                    // another replica holds it, with a ttl we would set
-	lockForged                  // held with a ttl longer than ours: ignored
-	lockFailed                  // the store failed
-	lockFree                    // a probe found no holder (or could not tell)
-	lockCooling                 // (acquire) the fleet's unknown-kid cooldown is running
+	lockTaken   lockState = iota // we hold it (or there is no fleet)
+	lockHeld                     // another replica holds it, with a ttl we would set
+	lockForged                   // held with a ttl longer than ours: ignored
+	lockFailed                   // the store failed
+	lockFree                     // a probe found no holder (or could not tell)
+	lockCooling                  // (acquire) the fleet's unknown-kid cooldown is running
 )
 
 // coordinator takes the fleet locks a refresh needs: solo (no store, or a
