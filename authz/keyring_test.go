@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -218,5 +219,31 @@ func TestStoreRejectionsCounted(t *testing.T) {
 	}
 	if iss.JWKSRequests() != 1 {
 		t.Fatalf("JWKS requests = %d, want 1", iss.JWKSRequests())
+	}
+}
+
+// TestCloseClosesIdleConnections: Close closes the idle connections of the
+// HTTP client New made, so Validators created and closed leave no
+// connection goroutines behind.
+func TestCloseClosesIdleConnections(t *testing.T) {
+	iss := authztest.NewT(t)
+	token := mint(t, iss, iss.Claims("u", "api"))
+	base := runtime.NumGoroutine()
+	for range 20 {
+		v, err := authz.New([]authz.Issuer{iss.OIDC("api")}, authz.WithoutBackground())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.Validate(bg, token); err != nil {
+			t.Fatal(err)
+		}
+		_ = v.Close()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > base+6 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines after 20 Validators were closed, %d before", runtime.NumGoroutine(), base)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -207,7 +207,11 @@ func (r *Ring) KeyFor(ctx context.Context, kid string, alg jws.Alg) (*Set, error
 				return nil, cause
 			}
 			r.g.kidStarted(now)
-			fl = r.startLocked(ctx, ReasonUnknownKid, kid, started)
+			lookup := kid
+			if lookup == "" {
+				lookup = "\x00" // no kid: never a key ID, so the refresh fetches
+			}
+			fl = r.startLocked(ctx, ReasonUnknownKid, lookup, started)
 		}
 		r.mu.Unlock()
 		res, err := fl.wait(ctx)

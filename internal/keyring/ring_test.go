@@ -299,3 +299,20 @@ func TestDiscoveryTravels(t *testing.T) {
 		t.Fatalf("second replica's fetch: JWKSURI %q, want the discovered one from the document", got.JWKSURI)
 	}
 }
+
+// TestNoKidRefreshes: a token without a kid whose alg no single key fits
+// causes one unknown-kid refresh, answered ErrUnknownKey.
+func TestNoKidRefreshes(t *testing.T) {
+	clock := newClock()
+	idp := newIdP(t, clock, "a", "b") // two ES256 keys: no kid is ambiguous
+	r := newRing(t, clock, idp, nil, nil)
+	if err := keyFor(r, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := keyFor(r, ""); !errors.Is(err, ErrUnknownKey) {
+		t.Fatalf("no kid, two keys: %v, want ErrUnknownKey", err)
+	}
+	if got := idp.fetches.Load(); got != 2 {
+		t.Fatalf("fetches = %d, want 2 (load, one refresh)", got)
+	}
+}
