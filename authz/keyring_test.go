@@ -46,6 +46,7 @@ func TestNewRejectsInvalidOptions(t *testing.T) {
 		{name: "no secret", opts: []authz.Option{authz.WithStore(memory.New()), authz.WithStoreSecret()}, want: []string{"WithStoreSecret"}},
 		{name: "shared store without a secret", opts: []authz.Option{authz.WithStore(sharedStore{memory.New()})}, want: []string{"WithStoreSecret"}},
 		{name: "shared store, knowingly insecure", opts: []authz.Option{authz.WithStore(sharedStore{memory.New()}), authz.InsecureStoreWithoutSecret()}},
+		{name: "negative token cache bound", opts: []authz.Option{authz.WithTokenCache(authz.TokenCacheOptions{MaxEntries: -1})}, want: []string{"WithTokenCache"}},
 		{name: "memory store needs no secret", opts: []authz.Option{authz.WithStore(memory.New())}},
 		{name: "all at once", opts: []authz.Option{nil, authz.WithClock(nil), authz.WithStore(sharedStore{memory.New()}),
 			authz.WithKeyOptions(authz.KeyOptions{MinTTL: time.Hour, MaxTTL: time.Minute, RetryMin: time.Minute, RetryMax: time.Second, StoreTimeout: -1})},

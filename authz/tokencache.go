@@ -1,6 +1,8 @@
 package authz
 
 import (
+	"fmt"
+
 	"github.com/jwtguard/jwtguard/internal/jws"
 	"hash/maphash"
 	"sync"
@@ -30,6 +32,10 @@ type TokenCacheOptions struct {
 // for concurrent use.
 func WithTokenCache(o TokenCacheOptions) Option {
 	return func(v *Validator) {
+		if o.MaxEntries < 0 || o.MaxBytes < 0 || o.MaxTokenSize < 0 {
+			v.optionError(fmt.Errorf("WithTokenCache: negative bound in %+v", o))
+			return
+		}
 		if o.MaxEntries <= 0 {
 			o.MaxEntries = 10000
 		}
