@@ -124,8 +124,20 @@ func TestFleetForgedDocuments(t *testing.T) {
 					}
 					mustValidate(t, r.Validator, good, fmt.Sprintf("warm replica %d, good token", i))
 				}
-				cold := f.add(t)
+				// The warm replicas' fetches replaced the forged document:
+				// forge it again for a replica that starts cold.
+				if err := f.admin.Set(ctx, f.docKey(), tt.forge(t, f, forgedJWKS(t, iss, attacker)), 0).Err(); err != nil {
+					t.Fatal(err)
+				}
+				coldBefore := iss.JWKSRequests()
+				cold := f.add(t, authz.WithoutBackground())
 				mustValidate(t, cold.Validator, good, "cold replica, good token")
+				if got := iss.JWKSRequests() - coldBefore; got != 1 {
+					t.Errorf("cold replica over a forged document: %d JWKS requests, want 1 (the forged document is a miss)", got)
+				}
+				if s := status(cold.Validator); s.RejectedDocuments < 1 || s.LastRejectReason != tt.reason {
+					t.Errorf("cold replica: %d documents refused, last %q; want ≥ 1, %q", s.RejectedDocuments, s.LastRejectReason, tt.reason)
+				}
 				if _, err := validate(cold.Validator, evil); !errors.Is(err, authz.ErrUnknownKey) {
 					t.Fatalf("cold replica: forged key: Validate = %v, want ErrUnknownKey", err)
 				}
