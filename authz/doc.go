@@ -16,7 +16,9 @@
 // token names an unknown kid (concurrent requests share one fetch), and kept
 // serving during an IdP outage up to a staleness limit. A keystore.Store
 // (keystore/memory, keystore/redisstore) shares fetched documents across
-// Validators and replicas.
+// Validators and replicas; the store is not trusted: every document is
+// authenticated with a secret the fleet shares (WithStoreSecret) before it
+// is parsed, and a store other processes can write is refused without one.
 //
 // Every error is a *ValidationError matching one sentinel (ErrExpired,
 // ErrSignature, ...) and, for token problems, ErrInvalidToken;

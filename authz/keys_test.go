@@ -123,13 +123,22 @@ func TestUnknownKidCooldown(t *testing.T) {
 	if got := iss.JWKSRequests() - base; got != 2 {
 		t.Fatalf("fetches after cooldown = %d, want 2", got)
 	}
-	// The remembered unknown kid is rejected without a fetch, even after the cooldown.
-	clock.Add(6 * time.Second)
+	// Within the cooldown, the kid just missed is rejected without a fetch.
+	clock.Add(4 * time.Second)
 	if _, err := v.Validate(bg, mint(t, iss, claims(), authztest.WithKeyID("another"))); !errors.Is(err, authz.ErrUnknownKey) {
 		t.Fatalf("err = %v", err)
 	}
 	if got := iss.JWKSRequests() - base; got != 2 {
-		t.Fatalf("fetches for a remembered kid = %d, want 2", got)
+		t.Fatalf("fetches for a kid missed within the cooldown = %d, want 2", got)
+	}
+	// It is remembered only until the cooldown ends: it may then trigger
+	// the next allowed refresh (a key published meanwhile is accepted).
+	clock.Add(2 * time.Second)
+	if _, err := v.Validate(bg, mint(t, iss, claims(), authztest.WithKeyID("another"))); !errors.Is(err, authz.ErrUnknownKey) {
+		t.Fatalf("err = %v", err)
+	}
+	if got := iss.JWKSRequests() - base; got != 3 {
+		t.Fatalf("fetches for a kid after the cooldown = %d, want 3", got)
 	}
 }
 
@@ -167,18 +176,19 @@ func TestOutage(t *testing.T) {
 	if !errors.As(err, &fe) || fe.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("cause = %v, want a FetchError with status 503", err)
 	}
-	// IdP back: recovers by itself (after the short back-off).
+	// IdP back: within the back-off (on the Validator's clock) no fetch;
+	// after it, recovers by itself.
 	iss.SetFailure(authztest.Healthy)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		_, err = v.Validate(bg, mint(t, iss, claims()))
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("did not recover: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	before := iss.JWKSRequests()
+	if _, err = v.Validate(bg, mint(t, iss, claims())); !errors.Is(err, authz.ErrKeysUnavailable) {
+		t.Fatalf("within the back-off: err = %v, want ErrKeysUnavailable", err)
+	}
+	if got := iss.JWKSRequests() - before; got != 0 {
+		t.Fatalf("within the back-off: %d fetches, want 0", got)
+	}
+	clock.Add(opts.RetryMax)
+	if _, err = v.Validate(bg, mint(t, iss, claims())); err != nil {
+		t.Fatalf("did not recover after the back-off: %v", err)
 	}
 }
 

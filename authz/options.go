@@ -2,9 +2,12 @@ package authz
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/jwtguard/jwtguard/internal/keyring"
 	"github.com/jwtguard/jwtguard/keystore"
 )
 
@@ -31,11 +34,16 @@ type KeyOptions struct {
 	// by a token with an unknown kid, per issuer [5s]. Concurrent requests
 	// share one fetch.
 	UnknownKeyCooldown time.Duration
-	// UnknownKeyTTL is how long a kid that was looked up and not found is
-	// remembered, so repeats are rejected without a fetch [1m].
+	// UnknownKeyTTL is kept for compatibility and has no effect: a kid that
+	// was looked up and not found is remembered only until the cooldown
+	// that followed its lookup ends, or a new key set arrives, and only
+	// when that lookup really consulted the IdP. A negative value is still
+	// an error.
 	UnknownKeyTTL time.Duration
-	// FetchTimeout bounds one refresh: discovery, JWKS fetch and any wait
-	// for another replica's fetch [10s].
+	// FetchTimeout bounds one fetch: discovery and JWKS [10s]. A refresh
+	// that first waits for another replica's fetch is bounded by
+	// FetchTimeout plus LockWait. A request is bounded by its ctx
+	// whatever these say.
 	FetchTimeout time.Duration
 	// MaxDocumentSize caps a discovery or JWKS response body [1 MiB].
 	MaxDocumentSize int64
@@ -57,7 +65,7 @@ type KeyOptions struct {
 
 func (o KeyOptions) withDefaults() KeyOptions {
 	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
+		if *d == 0 {
 			*d = v
 		}
 	}
@@ -72,16 +80,43 @@ func (o KeyOptions) withDefaults() KeyOptions {
 	def(&o.RetryMax, time.Minute)
 	def(&o.StoreTimeout, 500*time.Millisecond)
 	def(&o.LockWait, 3*time.Second)
-	if o.MaxDocumentSize <= 0 {
+	if o.MaxDocumentSize == 0 {
 		o.MaxDocumentSize = 1 << 20
 	}
-	if o.MaxTTL < o.MinTTL {
-		o.MaxTTL = o.MinTTL
+	return o
+}
+
+// check reports every invalid or contradictory field of o, which has its
+// defaults applied; set is o as the user gave it.
+func (o KeyOptions) check(set KeyOptions) error {
+	var errs []error
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{
+		{"MinTTL", set.MinTTL}, {"MaxTTL", set.MaxTTL}, {"DefaultTTL", set.DefaultTTL},
+		{"MaxStale", set.MaxStale}, {"UnknownKeyCooldown", set.UnknownKeyCooldown},
+		{"UnknownKeyTTL", set.UnknownKeyTTL}, {"FetchTimeout", set.FetchTimeout},
+		{"RetryMin", set.RetryMin}, {"RetryMax", set.RetryMax},
+		{"StoreTimeout", set.StoreTimeout}, {"LockWait", set.LockWait},
+	} {
+		if f.d < 0 {
+			errs = append(errs, fmt.Errorf("KeyOptions.%s %v is negative", f.name, f.d))
+		}
+	}
+	if set.MaxDocumentSize < 0 {
+		errs = append(errs, fmt.Errorf("KeyOptions.MaxDocumentSize %d is negative", set.MaxDocumentSize))
+	}
+	if o.MinTTL > o.MaxTTL {
+		errs = append(errs, fmt.Errorf("KeyOptions.MinTTL %v is longer than MaxTTL %v", o.MinTTL, o.MaxTTL))
+	}
+	if set.DefaultTTL > 0 && (o.DefaultTTL < o.MinTTL || o.DefaultTTL > o.MaxTTL) {
+		errs = append(errs, fmt.Errorf("KeyOptions.DefaultTTL %v is outside [MinTTL %v, MaxTTL %v]", o.DefaultTTL, o.MinTTL, o.MaxTTL))
 	}
 	if o.RetryMax < o.RetryMin {
-		o.RetryMax = o.RetryMin
+		errs = append(errs, fmt.Errorf("KeyOptions.RetryMax %v is shorter than RetryMin %v", o.RetryMax, o.RetryMin))
 	}
-	return o
+	return errors.Join(errs...)
 }
 
 // ttl applies the floor, ceiling and default to a response's max-age.
@@ -101,27 +136,111 @@ func (o KeyOptions) ttl(age time.Duration) time.Duration {
 	return age
 }
 
-// Option configures a Validator.
+// Option configures a Validator. An option given an invalid value makes
+// New fail; New reports every such error, joined.
+//
+// (Option stays a function type, as in earlier releases, rather than
+// otelhttp's interface: options record their errors on the Validator being
+// built, and New returns them all.)
 type Option func(*Validator)
+
+// optionError records a configuration error for New to return.
+func (v *Validator) optionError(err error) { v.optErrs = append(v.optErrs, err) }
 
 // WithStore sets the key store fetched documents are shared through. Without
 // it, each Validator keeps its parsed keys in process only. Pass a
 // keystore/memory Store to share them between Validators of one process, or
-// a keystore/redis Store to share them across replicas.
-func WithStore(s keystore.Store) Option { return func(v *Validator) { v.store = s } }
+// a keystore/redisstore Store to share them across replicas. A store that other
+// processes can write (one whose keystore.Shared reports true, such as the
+// Redis store) needs WithStoreSecret, or InsecureStoreWithoutSecret.
+func WithStore(s keystore.Store) Option {
+	return func(v *Validator) {
+		if s == nil {
+			v.optionError(errors.New("WithStore: nil store"))
+			return
+		}
+		v.store = s
+	}
+}
+
+// WithStoreSecret sets the secrets that authenticate the documents shared
+// through the key store: every document written carries an HMAC-SHA-256
+// over its exact bytes (bound to the issuer's store key) under the first
+// secret, and a document read is used only if its MAC was made with one of
+// them, checked before the document is parsed. A document without a valid
+// MAC is treated as missing: the keys are fetched from the IdP, the
+// refusal is counted (IssuerStatus.RejectedDocuments, Hooks.StoreRejected)
+// and the document is never adopted.
+//
+// Every replica of a fleet must accept the secret that signs. To rotate
+// without a gap, deploy three times: (old, new) — replicas sign with old and
+// accept both; then (new, old) — they sign with new; then (new) alone (see
+// docs/security.md). Each secret must be at least 32 bytes of random data;
+// use one per environment.
+func WithStoreSecret(secrets ...[]byte) Option {
+	return func(v *Validator) {
+		if err := keyring.CheckSecrets(secrets); err != nil {
+			v.optionError(fmt.Errorf("WithStoreSecret: %w", err))
+			return
+		}
+		v.secrets = nil
+		for _, s := range secrets {
+			v.secrets = append(v.secrets, append([]byte(nil), s...))
+		}
+	}
+}
+
+// InsecureStoreWithoutSecret lets a Validator share keys through a store
+// that other processes can write (keystore.Shared) without WithStoreSecret.
+// Whoever can write that store can then get any key accepted by every
+// replica. Use it only where the store is as trusted as the process
+// itself, and say why next to the call.
+func InsecureStoreWithoutSecret() Option {
+	return func(v *Validator) { v.insecureStore = true }
+}
 
 // WithHTTPClient sets the client used for discovery and JWKS fetches. Its
-// own timeouts apply in addition to KeyOptions.FetchTimeout.
-func WithHTTPClient(c *http.Client) Option { return func(v *Validator) { v.client = c } }
+// own timeouts apply in addition to KeyOptions.FetchTimeout. jwtguard's
+// redirect rule (https only, plain http to loopback hosts excepted, never
+// from https to http, at most 3) applies on top of the client's own
+// CheckRedirect. Close leaves the client as it is.
+func WithHTTPClient(c *http.Client) Option {
+	return func(v *Validator) {
+		if c == nil {
+			v.optionError(errors.New("WithHTTPClient: nil client"))
+			return
+		}
+		v.client = c
+	}
+}
 
 // WithClock sets the clock used for every time check (tests).
-func WithClock(now func() time.Time) Option { return func(v *Validator) { v.now = now } }
+func WithClock(now func() time.Time) Option {
+	return func(v *Validator) {
+		if now == nil {
+			v.optionError(errors.New("WithClock: nil clock"))
+			return
+		}
+		v.now = now
+	}
+}
 
 // WithMaxTokenSize caps the length of an accepted token in bytes
 // [DefaultMaxTokenSize].
-func WithMaxTokenSize(n int) Option { return func(v *Validator) { v.maxTokenSize = n } }
+func WithMaxTokenSize(n int) Option {
+	return func(v *Validator) {
+		if n <= 0 {
+			v.optionError(fmt.Errorf("WithMaxTokenSize: %d is not positive", n))
+			return
+		}
+		v.maxTokenSize = n
+	}
+}
 
-// WithKeyOptions sets how keys are fetched, cached and refreshed.
+// WithKeyOptions sets how keys are fetched, cached and refreshed. A
+// negative duration or size, or a contradiction (MinTTL longer than
+// MaxTTL, RetryMax shorter than RetryMin, DefaultTTL outside them), makes
+// New fail.
 func WithKeyOptions(o KeyOptions) Option { return func(v *Validator) { v.keyOpts = o } }
 
 // WithoutBackground disables the background refresh loop and the initial
@@ -170,6 +289,10 @@ type Hooks struct {
 	Validate func(next ValidateFunc) ValidateFunc
 	// Fetch wraps every key fetch from an issuer (discovery and JWKS).
 	Fetch func(next FetchFunc) FetchFunc
+	// StoreRejected is called for every document read from the key store
+	// and refused (see WithStoreSecret), from the goroutine that read it.
+	// It must return quickly.
+	StoreRejected func(StoreRejection)
 }
 
 // WithHooks adds hooks. Several WithHooks apply in order: the first is the
@@ -181,6 +304,9 @@ func WithHooks(h Hooks) Option {
 		}
 		if h.Fetch != nil {
 			v.fetchHooks = append(v.fetchHooks, h.Fetch)
+		}
+		if h.StoreRejected != nil {
+			v.rejectHooks = append(v.rejectHooks, h.StoreRejected)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"fmt"
 	"hash/maphash"
 	"math/rand/v2"
 	"sync"
@@ -32,6 +33,10 @@ type TokenCacheOptions struct {
 // for concurrent use.
 func WithTokenCache(o TokenCacheOptions) Option {
 	return func(v *Validator) {
+		if o.MaxEntries < 0 || o.MaxBytes < 0 || o.MaxTokenSize < 0 {
+			v.optionError(fmt.Errorf("WithTokenCache: negative bound in %+v", o))
+			return
+		}
 		if o.MaxEntries <= 0 {
 			o.MaxEntries = 10000
 		}
@@ -105,7 +110,7 @@ func (c *tokenCache) get(token string, now time.Time) *Claims {
 		c.misses.Add(1)
 		return nil
 	}
-	ok := !e.st.removed.Load() &&
+	ok := !e.st.removed() &&
 		now.Before(e.claims.ExpiresAt.Add(e.leeway)) &&
 		(e.nbf.IsZero() || !e.nbf.After(now.Add(e.leeway))) &&
 		e.keyStillPublished(now, c.maxStale)
@@ -122,14 +127,14 @@ func (c *tokenCache) get(token string, now time.Time) *Claims {
 // current key set, and that set is still usable (not past its staleness
 // limit: then uncached tokens get ErrKeysUnavailable, and so must this one).
 func (e *cacheEntry) keyStillPublished(now time.Time, maxStale time.Duration) bool {
-	cur := e.st.keys.Load()
-	if cur == nil || !now.Before(cur.expiresAt.Add(maxStale)) {
+	cur := e.st.keys()
+	if cur == nil || !now.Before(cur.ExpiresAt.Add(maxStale)) {
 		return false
 	}
 	if cur == e.ks.Load() {
 		return true
 	}
-	k := cur.find(e.key.Kid, e.claims.Algorithm)
+	k := cur.Keys.Find(e.key.Kid, jws.ParseAlg(e.claims.Algorithm))
 	if k == nil || !samePublicKey(k.Pub, e.key.Pub) {
 		return false
 	}

@@ -12,9 +12,8 @@ import (
 	"time"
 	"unsafe"
 
-	"golang.org/x/sync/singleflight"
-
 	"github.com/jwtguard/jwtguard/internal/jws"
+	"github.com/jwtguard/jwtguard/internal/keyring"
 	"github.com/jwtguard/jwtguard/internal/strictjson"
 	"github.com/jwtguard/jwtguard/keystore"
 )
@@ -41,15 +40,21 @@ type Validator struct {
 	cache         *tokenCache
 	validateHooks []func(ValidateFunc) ValidateFunc
 	fetchHooks    []func(FetchFunc) FetchFunc
+	rejectHooks   []func(StoreRejection)
 	validate      ValidateFunc
 
-	sf             singleflight.Group
-	storeDownUntil atomic.Int64
-	bgCtx          context.Context
-	cancel         context.CancelFunc
-	wg             sync.WaitGroup
-	closeMu        sync.Mutex // orders wg.Add against Close's wg.Wait
-	closed         atomic.Bool
+	secrets       [][]byte // WithStoreSecret
+	insecureStore bool     // InsecureStoreWithoutSecret
+	optErrs       []error  // invalid options, reported by New
+	ownClient     bool     // client made by New: Close closes its idle connections
+	fetchClient   *http.Client
+
+	keys    *keyring.Store   // the store, wrapped for the rings
+	flights *keyring.Flights // fetches in flight; Close waits for them
+	bgCtx   context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closed  atomic.Bool
 }
 
 // issuerTable maps every accepted iss value to its issuer. It is replaced
@@ -68,34 +73,62 @@ type issuerTable struct {
 // it does not wait for them (see Warm).
 func New(issuers []Issuer, opts ...Option) (*Validator, error) {
 	v := &Validator{now: time.Now, maxTokenSize: DefaultMaxTokenSize}
-	for _, o := range opts {
+	for i, o := range opts {
+		if o == nil {
+			v.optionError(fmt.Errorf("option %d is nil", i))
+			continue
+		}
 		o(v)
 	}
+	set := v.keyOpts
 	v.keyOpts = v.keyOpts.withDefaults()
-	if v.cache != nil {
-		v.cache.maxStale = v.keyOpts.MaxStale
+	if err := v.keyOpts.check(set); err != nil {
+		v.optionError(err)
 	}
-	if v.client == nil {
-		v.client = defaultHTTPClient()
+	if sh, ok := v.store.(keystore.Shared); ok && sh.Shared() && len(v.secrets) == 0 && !v.insecureStore {
+		v.optionError(fmt.Errorf("the key store %T can be written by other processes: give WithStoreSecret (or, knowingly, InsecureStoreWithoutSecret)", v.store))
 	}
-	if v.store == nil {
-		v.store = noStore{}
-	}
-	if v.maxTokenSize <= 0 {
-		return nil, errors.New("authz: WithMaxTokenSize must be positive")
+	if len(v.secrets) > 0 && v.store == nil {
+		v.optionError(errors.New("WithStoreSecret without WithStore"))
 	}
 	if v.dpopOpts != nil {
 		d, err := v.dpopOpts.compile()
 		if err != nil {
-			return nil, err
+			v.optionError(err)
 		}
 		v.dpop = d
 	}
 	t := &issuerTable{byIss: map[string]*issuerState{}, byStoreKey: map[string]*issuerState{}}
 	for _, is := range issuers {
 		if err := t.add(is); err != nil {
-			return nil, err
+			v.optionError(err)
 		}
+	}
+	if len(v.optErrs) > 0 {
+		errs := make([]error, len(v.optErrs))
+		for i, err := range v.optErrs {
+			errs[i] = err
+			if !strings.HasPrefix(err.Error(), "authz: ") {
+				errs[i] = fmt.Errorf("authz: %w", err)
+			}
+		}
+		return nil, errors.Join(errs...)
+	}
+	if v.cache != nil {
+		v.cache.maxStale = v.keyOpts.MaxStale
+	}
+	if v.client == nil {
+		v.client, v.ownClient = defaultHTTPClient(), true
+	}
+	v.fetchClient = redirectChecked(v.client)
+	v.keys = keyring.NewStore(keyring.StoreConfig{
+		Store: v.store, Secrets: v.secrets, Now: v.now,
+		Timeout: v.keyOpts.StoreTimeout, Backoff: v.keyOpts.storeBackoff(),
+		MaxDocumentSize: v.keyOpts.MaxDocumentSize,
+	})
+	v.flights = keyring.NewFlights()
+	for _, st := range t.all {
+		v.newRing(st)
 	}
 	v.table.Store(t)
 
@@ -152,9 +185,11 @@ func (v *Validator) AddIssuer(is Issuer) error {
 	if err := t.add(is); err != nil {
 		return err
 	}
+	st := t.all[len(t.all)-1]
+	v.newRing(st) // a ring of its own, even if an issuer with its URL was removed
 	v.table.Store(t)
-	if !v.noBackground {
-		v.refreshAsync(t.all[len(t.all)-1], "load")
+	if !v.noBackground && !v.closed.Load() {
+		st.ring.RefreshAsync(keyring.ReasonLoad)
 	}
 	return nil
 }
@@ -181,34 +216,25 @@ func (v *Validator) RemoveIssuer(url string) bool {
 		t.byStoreKey[s.storeKey] = s
 		t.all = append(t.all, s)
 	}
-	st.removed.Store(true)
+	st.ring.Remove()
 	v.table.Store(t)
 	return true
 }
 
-// Close stops the background refresh and waits for it. Validate keeps
-// working after Close with the keys it has, fetching on demand.
+// Close stops the background refresh and the fetches in flight, and waits
+// for them; it closes the idle connections of the HTTP client New made
+// (never one given with WithHTTPClient). Validate keeps working after
+// Close with the keys it has, fetching on demand.
 func (v *Validator) Close() error {
-	v.closeMu.Lock()
-	first := v.closed.CompareAndSwap(false, true)
-	v.closeMu.Unlock()
-	if first {
+	if v.closed.CompareAndSwap(false, true) {
 		v.cancel()
 		v.wg.Wait()
+		v.flights.Close()
+		if v.ownClient {
+			v.client.CloseIdleConnections()
+		}
 	}
 	return nil
-}
-
-// goBackground registers a background goroutine about to start; it
-// reports false once the Validator is closed.
-func (v *Validator) goBackground() bool {
-	v.closeMu.Lock()
-	defer v.closeMu.Unlock()
-	if v.closed.Load() {
-		return false
-	}
-	v.wg.Add(1)
-	return true
 }
 
 // Validate checks token and returns its claims, or a *ValidationError that
@@ -316,40 +342,14 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 		return fail(sentinel, reason, iss, nil)
 	}
 
-	// 5. Keys, from this issuer only.
-	alg, kid := h.AlgName, h.Kid
-	if !h.HasKid {
-		kid = ""
+	// 5. Keys, from this issuer only; the key lifecycle (refresh, unknown
+	// kids, the shared store) is the ring's: internal/keyring.
+	ks, err := st.ring.KeyFor(ctx, h.Kid, h.HasKid, h.Alg)
+	if errors.Is(err, keyring.ErrUnknownKey) {
+		return fail(ErrUnknownKey, ReasonUnknownKey, iss, nil)
 	}
-	now := v.now()
-	ks, err := v.keysFor(ctx, st)
 	if err != nil {
 		return fail(ErrKeysUnavailable, ReasonKeysUnavailable, iss, err)
-	}
-	if !ks.set.Has(h.Kid, h.HasKid, h.Alg) {
-		lookupKid := kid
-		if !h.HasKid {
-			lookupKid = "\x00" // no kid: never matches a key ID
-		}
-		if st.isUnknownKid(lookupKid, now) {
-			return fail(ErrUnknownKey, ReasonUnknownKey, iss, nil)
-		}
-		ks2, err := v.refreshWait(ctx, st, "unknown_kid", lookupKid)
-		if ks2 != nil {
-			ks = ks2
-		}
-		if !ks.set.Has(h.Kid, h.HasKid, h.Alg) {
-			if ctx.Err() != nil {
-				// The caller gave up before the kid could be looked up:
-				// the token may well be good (a fresh rotation), so this is
-				// an outage for the caller to retry, not a bad token.
-				return fail(ErrKeysUnavailable, ReasonKeysUnavailable, iss, ctx.Err())
-			}
-			st.rememberUnknownKid(lookupKid, now.Add(v.keyOpts.UnknownKeyTTL))
-			_ = err // the cause of a failed refresh is not the caller's concern: the kid is unknown
-			_ = alg
-			return fail(ErrUnknownKey, ReasonUnknownKey, iss, nil)
-		}
 	}
 
 	// 6. Signature, over the signing input exactly as received, with each
@@ -358,7 +358,7 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 	if err != nil {
 		return fail(ErrMalformed, ReasonMalformed, iss, nil)
 	}
-	key := verifyWith(ks.set.Match(h.Kid, h.HasKid, h.Alg), h.Alg, token[:len(h64)+1+len(p64)], sig)
+	key := verifyWith(ks.Keys.Match(h.Kid, h.HasKid, h.Alg), h.Alg, token[:len(h64)+1+len(p64)], sig)
 	if key == nil {
 		return fail(ErrSignature, ReasonSignature, iss, nil)
 	}
@@ -461,13 +461,3 @@ func containsString(list []string, s string) bool {
 	}
 	return false
 }
-
-// noStore is the store used when none is configured: the parsed keys in
-// process are the only cache.
-type noStore struct{}
-
-func (noStore) Get(context.Context, string) ([]byte, error) { return nil, keystore.ErrNotFound }
-func (noStore) Put(context.Context, string, []byte, time.Duration) error {
-	return nil
-}
-func (noStore) Delete(context.Context, string) error { return nil }

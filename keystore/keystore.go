@@ -89,3 +89,29 @@ type Notifier interface {
 type Pinger interface {
 	Ping(ctx context.Context) error
 }
+
+// LockInspector is an optional capability of a Locker: how long a lock has
+// left. A Validator compares it with the ttl it would set itself, so that a
+// lock written by someone else with a longer ttl (forged, or left by a
+// misconfigured replica) is ignored rather than obeyed for its whole life.
+//
+// LockTTL returns the time left before the lock named key expires, and 0
+// (with a nil error) when no one holds it. A lock that never expires (which
+// TryLock cannot create, but a store writer can) is reported with a negative
+// duration. Lock names are those of TryLock.
+type LockInspector interface {
+	LockTTL(ctx context.Context, key string) (time.Duration, error)
+}
+
+// Shared is an optional capability of a Store: it declares whether
+// processes other than this one can write the store (a network store such
+// as Redis), or only this process can (an in-process store).
+//
+// A Validator given a store that is shared signs every document it writes
+// and refuses documents whose signature does not check, and it refuses to
+// start without a secret to sign with (see authz.WithStoreSecret) unless
+// told otherwise. A Store that does not implement Shared is taken at its
+// word: not shared.
+type Shared interface {
+	Shared() bool
+}

@@ -23,6 +23,7 @@ import (
 type countingStore struct {
 	s     *redisstore.Store
 	calls atomic.Int64
+	gets  atomic.Int64 // document reads
 }
 
 var (
@@ -30,10 +31,14 @@ var (
 	_ keystore.Locker   = (*countingStore)(nil)
 	_ keystore.Notifier = (*countingStore)(nil)
 	_ keystore.Pinger   = (*countingStore)(nil)
+	_ keystore.Shared   = (*countingStore)(nil)
+
+	_ keystore.LockInspector = (*countingStore)(nil)
 )
 
 func (c *countingStore) Get(ctx context.Context, key string) ([]byte, error) {
 	c.calls.Add(1)
+	c.gets.Add(1)
 	return c.s.Get(ctx, key)
 }
 
@@ -62,6 +67,13 @@ func (c *countingStore) Subscribe(ctx context.Context, fn func(string)) error {
 	return c.s.Subscribe(ctx, fn)
 }
 
+func (c *countingStore) LockTTL(ctx context.Context, key string) (time.Duration, error) {
+	c.calls.Add(1)
+	return c.s.LockTTL(ctx, key)
+}
+
+func (c *countingStore) Shared() bool { return c.s.Shared() }
+
 func (c *countingStore) Ping(ctx context.Context) error {
 	c.calls.Add(1)
 	return c.s.Ping(ctx)
@@ -80,7 +92,7 @@ func TestWarmPathNoStoreIO(t *testing.T) {
 				t.Fatal(err)
 			}
 			cs := &countingStore{s: s}
-			v, err := authz.New([]authz.Issuer{iss.OIDC(audience)}, authz.WithStore(cs), authz.WithKeyOptions(fleetKeys), authz.WithoutBackground())
+			v, err := authz.New([]authz.Issuer{iss.OIDC(audience)}, authz.WithStore(cs), authz.WithStoreSecret(fleetSecret), authz.WithKeyOptions(fleetKeys), authz.WithoutBackground())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,7 +149,7 @@ func BenchmarkValidateWarm(b *testing.B) {
 	ctx := context.Background()
 	vs := make([]*authz.Validator, len(stores))
 	for i, st := range stores {
-		v, err := authz.New([]authz.Issuer{iss.OIDC(audience)}, authz.WithStore(st.make()), authz.WithoutBackground())
+		v, err := authz.New([]authz.Issuer{iss.OIDC(audience)}, authz.WithStore(st.make()), authz.WithStoreSecret(fleetSecret), authz.WithoutBackground())
 		if err != nil {
 			b.Fatal(err)
 		}

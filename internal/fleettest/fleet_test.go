@@ -38,7 +38,7 @@ func TestFleetRotation(t *testing.T) {
 					t.Fatalf("JWKS fetches for %d replicas starting = %d, want 1", replicas, got)
 				}
 
-				before := iss.JWKSRequests()
+				before, discBefore := iss.JWKSRequests(), iss.DiscoveryRequests()
 				kid, err := iss.Rotate("ES256")
 				if err != nil {
 					t.Fatal(err)
@@ -84,6 +84,9 @@ func TestFleetRotation(t *testing.T) {
 				}
 				if got := iss.JWKSRequests() - before; got != 1 {
 					t.Errorf("JWKS fetches for the rotation = %d, want exactly 1 for the fleet", got)
+				}
+				if got := iss.DiscoveryRequests() - discBefore; got != 0 {
+					t.Errorf("discovery requests for the rotation = %d, want 0: the jwks_uri travels in the stored document", got)
 				}
 				for i, r := range rs {
 					if s := status(r.Validator); s.Keys != 2 {

@@ -40,6 +40,9 @@ const (
 	waitBound = 10 * time.Second
 )
 
+// fleetSecret authenticates the documents the replicas share.
+var fleetSecret = []byte("fleettest secret: 32 bytes or more, one per environment")
+
 // fleetKeys are the key options of the replicas. The unknown-kid cooldown is
 // long, so that whole tests run within one cooldown. The store timeout is
 // generous: a burst of a thousand requests under the race detector on a
@@ -278,7 +281,7 @@ func (f *fleet) add(t *testing.T, opts ...authz.Option) *replica {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts = append([]authz.Option{authz.WithStore(s), authz.WithKeyOptions(f.keys)}, opts...)
+	opts = append([]authz.Option{authz.WithStore(s), authz.WithStoreSecret(fleetSecret), authz.WithKeyOptions(f.keys)}, opts...)
 	v, err := authz.New([]authz.Issuer{f.iss.OIDC(audience)}, opts...)
 	if err != nil {
 		t.Fatal(err)

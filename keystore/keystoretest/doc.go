@@ -17,7 +17,8 @@
 // trips, overwrites, copies in and out, deletes, time to live, context
 // cancellation, concurrent use under the race detector, large and binary
 // values, and keys with unusual characters. When the store also implements
-// keystore.Locker, keystore.Notifier or keystore.Pinger, the suite checks
+// keystore.Locker (and keystore.LockInspector), keystore.Notifier or
+// keystore.Pinger, the suite checks
 // those too; otherwise their subtests are skipped.
 //
 // The suite uses the real clock: the time-to-live checks write values that

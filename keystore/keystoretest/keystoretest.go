@@ -42,6 +42,7 @@ const (
 	needNotifier
 	needPinger
 	needAdder
+	needLockInspector
 )
 
 func (c capability) String() string {
@@ -54,6 +55,8 @@ func (c capability) String() string {
 		return "keystore.Pinger"
 	case needAdder:
 		return "keystore.Adder"
+	case needLockInspector:
+		return "keystore.LockInspector"
 	}
 	return "keystore.Store"
 }
@@ -72,6 +75,10 @@ func (c capability) of(s keystore.Store) bool {
 	case needAdder:
 		_, ok := s.(keystore.Adder)
 		return ok
+	case needLockInspector:
+		_, ok := s.(keystore.LockInspector)
+		_, locker := s.(keystore.Locker)
+		return ok && locker
 	}
 	return true
 }
@@ -215,6 +222,7 @@ var behaviours = []behaviour{
 	{name: "LockSeparateFromDocuments", needs: needLocker, run: lockSeparate},
 	{name: "LockTTLNotPositive", needs: needLocker, run: lockTTLNotPositive},
 	{name: "LockCanceledContext", needs: needLocker, run: lockCanceledContext},
+	{name: "LockTTL", needs: needLockInspector, run: lockTTL},
 	{name: "NotifyDelivers", needs: needNotifier, run: notifyDelivers},
 	{name: "NotifyStopsWithContext", needs: needNotifier, run: notifyStops},
 	{name: "NotifyCanceledContext", needs: needNotifier, run: notifyCanceledContext},
@@ -744,6 +752,31 @@ func lockCanceledContext(c *check) {
 	err = unlock(doneCtx(false))
 	c.wantCtxErr("unlock", context.Canceled, err, time.Since(start))
 	c.unlock(k, unlock)
+}
+
+func lockTTL(c *check) {
+	k := c.key("lock")
+	in := c.s.(keystore.LockInspector)
+	if d, err := in.LockTTL(c.ctx, k); err != nil || d != 0 {
+		c.Errorf("LockTTL(%q) of a free lock = %v, %v; want 0, nil", k, d, err)
+	}
+	unlock := c.lock(k, longTTL)
+	d, err := in.LockTTL(c.ctx, k)
+	if err != nil || d <= longTTL-settle || d > longTTL {
+		c.Errorf("LockTTL(%q) of a lock taken for %v = %v, %v; want within (%v, %v]", k, longTTL, d, err, longTTL-settle, longTTL)
+	}
+	if d, err := in.LockTTL(c.ctx, c.key("other")); err != nil || d != 0 {
+		c.Errorf("LockTTL of another name = %v, %v; want 0, nil", d, err)
+	}
+	c.put(k, []byte("document"), longTTL) // documents are another namespace
+	c.unlock(k, unlock)
+	if d, err := in.LockTTL(c.ctx, k); err != nil || d != 0 {
+		c.Errorf("LockTTL(%q) after unlock = %v, %v; want 0, nil", k, d, err)
+	}
+	c.del(k)
+	start := time.Now()
+	_, err = in.LockTTL(doneCtx(false), k)
+	c.wantCtxErr("LockTTL", context.Canceled, err, time.Since(start))
 }
 
 // --- Notifier behaviours ---

@@ -37,6 +37,7 @@ const (
 	notifyDropsAll          // Publish delivers nothing
 	notifyAfterCancel       // subscribers keep receiving after ctx is done
 	pingFails               // Ping always fails
+	lockTTLZero             // LockTTL reports every lock free
 )
 
 // fakeStore is a hand-written store that conforms unless given a fault.
@@ -187,6 +188,19 @@ func (s *fakeStore) TryLock(ctx context.Context, key string, ttl time.Duration) 
 	}, true, nil
 }
 
+func (s *fakeStore) LockTTL(ctx context.Context, key string) (time.Duration, error) {
+	if err := s.ctxErr(ctx); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, held := s.locks[key]
+	if !held || !time.Now().Before(l.expires) || s.fault == lockTTLZero {
+		return 0, nil
+	}
+	return time.Until(l.expires), nil
+}
+
 func (s *fakeStore) Publish(ctx context.Context, key string) error {
 	if err := s.ctxErr(ctx); err != nil {
 		return err
@@ -248,8 +262,8 @@ func TestSuiteCatchesFaults(t *testing.T) {
 		{name: "noExpiry", fault: noExpiry, want: []string{"TTLExpires", "TTLNotPositiveNeverExpires"}},
 		{name: "expiresAtOnce", fault: expiresAtOnce, want: []string{"TTLExpires"}},
 		{name: "zeroTTLExpires", fault: zeroTTLExpires, want: []string{"TTLNotPositiveNeverExpires"}},
-		{name: "ignoreCtx", fault: ignoreCtx, want: []string{"CanceledContext", "ExpiredContext", "LockCanceledContext", "NotifyCanceledContext", "Ping"}},
-		{name: "wrongCtxErr", fault: wrongCtxErr, want: []string{"CanceledContext", "ExpiredContext", "LockCanceledContext", "NotifyCanceledContext", "Ping"}},
+		{name: "ignoreCtx", fault: ignoreCtx, want: []string{"CanceledContext", "ExpiredContext", "LockCanceledContext", "LockTTL", "NotifyCanceledContext", "Ping"}},
+		{name: "wrongCtxErr", fault: wrongCtxErr, want: []string{"CanceledContext", "ExpiredContext", "LockCanceledContext", "LockTTL", "NotifyCanceledContext", "Ping"}},
 		{name: "missIsNilNil", fault: missIsNilNil, want: []string{"GetMissing", "Delete", "TTLExpires"}},
 		{name: "emptyIsMiss", fault: emptyIsMiss, want: []string{"EmptyValue"}},
 		{name: "deleteMissingErr", fault: deleteMissingErr, want: []string{"DeleteMissing"}},
@@ -262,6 +276,7 @@ func TestSuiteCatchesFaults(t *testing.T) {
 		{name: "notifyDropsAll", fault: notifyDropsAll, want: []string{"NotifyDelivers", "NotifyStopsWithContext"}},
 		{name: "notifyAfterCancel", fault: notifyAfterCancel, want: []string{"NotifyStopsWithContext"}},
 		{name: "pingFails", fault: pingFails, want: []string{"Ping"}},
+		{name: "lockTTLZero", fault: lockTTLZero, want: []string{"LockTTL"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,6 +23,9 @@ var (
 	_ keystore.Locker   = (*Store)(nil)
 	_ keystore.Notifier = (*Store)(nil)
 	_ keystore.Pinger   = (*Store)(nil)
+	_ keystore.Shared   = (*Store)(nil)
+
+	_ keystore.LockInspector = (*Store)(nil)
 )
 
 // Store is an in-process keystore.Store that also implements
@@ -198,6 +201,25 @@ func (s *Store) TryLock(ctx context.Context, key string, ttl time.Duration) (unl
 	}
 	return unlock, true, nil
 }
+
+// LockTTL returns the time left on the lock named key, or 0 when no one
+// holds it. See keystore.LockInspector.
+func (s *Store) LockTTL(ctx context.Context, key string) (time.Duration, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, opError("lock ttl", key, err)
+	}
+	now := s.now()
+	s.mu.RLock()
+	l, held := s.locks[key]
+	s.mu.RUnlock()
+	if !held || !now.Before(l.expires) {
+		return 0, nil
+	}
+	return l.expires.Sub(now), nil
+}
+
+// Shared reports false: only this process can write a memory Store.
+func (*Store) Shared() bool { return false }
 
 // Publish announces key to every current subscriber of this Store. An
 // announcement to a subscriber whose queue is full is dropped.

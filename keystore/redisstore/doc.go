@@ -6,8 +6,8 @@
 // that the caller creates, owns and closes: the *Client of NewClient for a
 // standalone server, the *Client of NewFailoverClient for Sentinel, or the
 // *ClusterClient of NewClusterClient for Redis Cluster. Every operation touches one key, so all three work the same way.
-// Besides keystore.Store it implements keystore.Locker, keystore.Notifier and
-// keystore.Pinger.
+// Besides keystore.Store it implements keystore.Locker, keystore.LockInspector,
+// keystore.Notifier, keystore.Pinger and keystore.Shared.
 //
 // # Key layout
 //
@@ -27,13 +27,26 @@
 //
 // # Timeouts and failures
 //
-// Every call to Redis is bounded both by the caller's ctx and by the
-// operation timeout (WithTimeout, 500ms by default), whichever ends first, so
-// a Redis that is down or hung costs a request at most the timeout. Construct
-// the client with ContextTimeoutEnabled set, so that go-redis applies these
-// deadlines to the connection itself; otherwise the Store still returns on
-// time, but leaves the call to finish in the background within the client's
-// own ReadTimeout and WriteTimeout.
+// Every call to Redis has one bound: the caller's ctx deadline or the
+// operation timeout (WithTimeout, 500ms by default), whichever comes first —
+// never the two stacked — so a Redis that is down or hung costs a request at
+// most that. Construct the client with ContextTimeoutEnabled set, so that
+// go-redis applies the deadline to the connection itself: a call whose ctx
+// ends only by its deadline (every call jwtguard makes) then runs on the
+// caller's goroutine and starts none. Otherwise (or for a ctx that can be
+// canceled early) the Store still returns on time, but watches the call from
+// a goroutine and leaves it to finish within the client's own ReadTimeout and
+// WriteTimeout.
+//
+// # Shared and untrusted
+//
+// Whoever can reach the Redis can write what the Store reads, so the Store
+// declares itself shared (keystore.Shared) and jwtguard authenticates every
+// document it reads from it (authz.WithStoreSecret); it also reports a lock's
+// remaining ttl (keystore.LockInspector, with PTTL), so that a lock someone
+// else wrote with a longer ttl than jwtguard sets is ignored. Limit the
+// replicas' Redis user to the prefix's keys and channel (see
+// docs/keystores.md).
 //
 // Errors wrap the go-redis error with %w, so errors.Is and errors.As see
 // through them; a missing key is reported as keystore.ErrNotFound, never as

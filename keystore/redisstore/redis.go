@@ -36,6 +36,9 @@ var (
 	_ keystore.Locker   = (*Store)(nil)
 	_ keystore.Notifier = (*Store)(nil)
 	_ keystore.Pinger   = (*Store)(nil)
+	_ keystore.Shared   = (*Store)(nil)
+
+	_ keystore.LockInspector = (*Store)(nil)
 )
 
 // Store is a keystore.Store backed by Redis that also implements
@@ -91,20 +94,20 @@ func WithChannel(name string) Option {
 // if client is nil or an option is invalid.
 func New(client goredis.UniversalClient, opts ...Option) (*Store, error) {
 	if client == nil {
-		return nil, errors.New("keystore/redis: nil client")
+		return nil, errors.New("redisstore: nil client")
 	}
 	cfg := config{prefix: defaultPrefix, timeout: defaultTimeout}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	if cfg.timeout <= 0 {
-		return nil, fmt.Errorf("keystore/redis: timeout %v is not positive", cfg.timeout)
+		return nil, fmt.Errorf("redisstore: timeout %v is not positive", cfg.timeout)
 	}
 	if !cfg.channelSet {
 		cfg.channel = cfg.prefix + channelSuffix
 	}
 	if cfg.channel == "" {
-		return nil, errors.New("keystore/redis: empty channel name")
+		return nil, errors.New("redisstore: empty channel name")
 	}
 	return &Store{
 		client:    client,
@@ -133,18 +136,23 @@ func (s *Store) docKey(key string) string  { return s.prefix + docSegment + key 
 func (s *Store) lockKey(key string) string { return s.prefix + lockSegment + key }
 
 // call runs f with a context bounded by ctx and by the operation timeout,
-// and returns as soon as either ends, even if f does not. A call abandoned
-// that way goes on in the background until go-redis gives up on it.
+// whichever ends first: one bound, never two stacked. When the client
+// applies ctx deadlines to its connections (ContextTimeoutEnabled) and ctx
+// can end only by its deadline (every call jwtguard makes), f runs on the
+// caller's goroutine, with ctx itself when its deadline comes before the
+// timeout. Otherwise (a client that ignores deadlines, or a ctx that can be
+// canceled early) call watches f from a goroutine and returns as soon as
+// the bound ends; the abandoned call goes on until go-redis gives up on it.
 func call[T any](s *Store, ctx context.Context, f func(context.Context) (T, error)) (T, error) {
 	var zero T
 	if err := ctx.Err(); err != nil {
 		return zero, err
 	}
-	parentDone := ctx.Done()
-	opCtx, cancel := context.WithTimeout(ctx, s.timeout)
-	if parentDone == nil && s.deadlines {
-		// Only our own deadline can end this call, and go-redis enforces
-		// it on the connection: no need to watch from another goroutine.
+	opCtx, cancel := ctx, context.CancelFunc(func() {})
+	if d, ok := ctx.Deadline(); !ok || time.Until(d) > s.timeout {
+		opCtx, cancel = context.WithTimeout(ctx, s.timeout)
+	}
+	if s.deadlines && !cancelableBeforeDeadline(ctx) {
 		defer cancel()
 		v, err := f(opCtx)
 		return v, s.boundErr(ctx, opCtx, err)
@@ -172,6 +180,21 @@ func call[T any](s *Store, ctx context.Context, f func(context.Context) (T, erro
 	}
 }
 
+// cancelableBeforeDeadline reports whether ctx may end before its deadline
+// (or has none and can end at all), which go-redis would not notice.
+// Contexts made only by WithTimeout/WithDeadline (and WithoutCancel,
+// WithValue on top) cannot be told apart from canceled ones in general, so
+// this is conservative: only a ctx with a deadline counts as deadline-bound,
+// which is what jwtguard passes (a refresh's context, detached from the
+// request, with a timeout).
+func cancelableBeforeDeadline(ctx context.Context) bool {
+	if ctx.Done() == nil {
+		return false
+	}
+	_, ok := ctx.Deadline()
+	return !ok
+}
+
 // boundErr makes an error caused by the end of opCtx match the ctx error
 // (go-redis reports a deadline on the connection as a network timeout) and
 // says when the operation timeout, not the caller's ctx, ended it.
@@ -194,9 +217,9 @@ func (s *Store) boundErr(ctx, opCtx context.Context, err error) error {
 
 func opError(op, key string, err error) error {
 	if key == "" {
-		return fmt.Errorf("keystore/redis: %s: %w", op, err)
+		return fmt.Errorf("redisstore: %s: %w", op, err)
 	}
-	return fmt.Errorf("keystore/redis: %s %q: %w", op, key, err)
+	return fmt.Errorf("redisstore: %s %q: %w", op, key, err)
 }
 
 // Get returns the document stored under key, or an error matching
@@ -282,6 +305,31 @@ func (s *Store) TryLock(ctx context.Context, key string, ttl time.Duration) (unl
 	}
 	return unlock, true, nil
 }
+
+// LockTTL returns the time left on the lock named key (PTTL), 0 when no one
+// holds it, and a negative duration for a lock without expiry (which only a
+// writer other than TryLock can create). See keystore.LockInspector.
+func (s *Store) LockTTL(ctx context.Context, key string) (time.Duration, error) {
+	k := s.lockKey(key)
+	d, err := call(s, ctx, func(ctx context.Context) (time.Duration, error) {
+		return s.client.PTTL(ctx, k).Result()
+	})
+	if err != nil {
+		return 0, opError("lock ttl", key, err)
+	}
+	switch d {
+	case -2 * time.Millisecond, -2: // no such key (go-redis reports -2, scaled or not)
+		return 0, nil
+	case -1 * time.Millisecond, -1: // no expiry
+		return -1, nil
+	}
+	return d, nil
+}
+
+// Shared reports true: other processes with access to the Redis can write
+// what the Store reads, so jwtguard authenticates every document it reads
+// from it (see authz.WithStoreSecret).
+func (*Store) Shared() bool { return true }
 
 // Publish announces key with PUBLISH on the Store's channel, to every
 // subscriber of every Store using the same Redis and channel.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -212,9 +213,10 @@ func TestUnreachable(t *testing.T) {
 				addr := target.addr(t)
 				s := newStore(t, newClient(t, addr, mode.ctxTimeouts), redisstore.WithTimeout(timeout))
 				for _, o := range ops {
-					// With a ctx that cannot be canceled and a client that
-					// applies deadlines, the Store calls go-redis directly;
-					// otherwise it watches the call from another goroutine.
+					// With a ctx that can end only by a deadline (or not at
+					// all) and a client that applies deadlines, the Store
+					// calls go-redis directly; otherwise it watches the call
+					// from another goroutine.
 					for _, cancelable := range []bool{false, true} {
 						ctx, cancel := context.Background(), context.CancelFunc(func() {})
 						if cancelable {
@@ -412,5 +414,36 @@ func BenchmarkGet(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// TestDeadlineCallsStartNoGoroutine: with a client that applies ctx
+// deadlines, a call whose ctx ends only by its deadline (every call jwtguard
+// makes) runs on the caller's goroutine, bounded once, and starts none: 50
+// calls hung on a Redis that never answers add 50 goroutines (the callers),
+// not 100.
+func TestDeadlineCallsStartNoGoroutine(t *testing.T) {
+	const calls = 50
+	s := newStore(t, newClient(t, silentServer(t), true), redisstore.WithTimeout(2*time.Second))
+	base := runtime.NumGoroutine()
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range calls {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			_, _ = s.Get(ctx, "k")
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
+	during := runtime.NumGoroutine() - base
+	wg.Wait()
+	took := time.Since(start)
+	if during > calls+calls/2 {
+		t.Errorf("%d goroutines while %d calls hung, want about %d (one per caller)", during, calls, calls)
+	}
+	// One bound: the ctx's 1s deadline, not that plus the store's 2s.
+	if took > 1900*time.Millisecond {
+		t.Errorf("calls with a 1s deadline took %v", took)
 	}
 }
