@@ -526,3 +526,20 @@ func TestClaimsFromContextEmpty(t *testing.T) {
 		t.Error("read a foreign key")
 	}
 }
+
+// TestUseUnmatchedPath: gin runs the handlers of r.Use for a path no route
+// matches too, so behind a Guard there such a path answers 401, not 404
+// (as docs/adapters.md says).
+func TestUseUnmatchedPath(t *testing.T) {
+	f := newFixture(t)
+	r := gin.New()
+	r.Use(ginauth.Middleware(f.v))
+	r.GET("/x", whoami)
+	srv := serve(t, r)
+	if got := do(t, srv, http.MethodGet, "/nope"); got.status != 401 || got.challenge != `Bearer realm="api"` {
+		t.Errorf("no token: got %d %q", got.status, got.challenge)
+	}
+	if got := do(t, srv, http.MethodGet, "/nope", bearer(f.token(t, "", nil))...); got.status != 404 {
+		t.Errorf("valid token: got %d, want gin's 404", got.status)
+	}
+}
