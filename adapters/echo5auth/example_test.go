@@ -1,10 +1,12 @@
 package echo5auth_test
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 
 	"github.com/labstack/echo/v5"
 
@@ -53,6 +55,61 @@ func ExampleRequire() {
 	//  "Bearer realm=\"api\", error=\"insufficient_scope\", scope=\"read:messages write:messages\""
 	// 401 {"message":"Unauthorized"}
 	//  "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"token is malformed\""
+}
+
+func ExampleNew() {
+	iss, _ := authztest.New()
+	defer iss.Close()
+	v, _ := authz.New([]authz.Issuer{iss.OIDC("my-api")})
+	defer v.Close()
+
+	// One Guard for the group, with a realm; the route that writes adds its
+	// own policy. echo's error handler answers every refusal, telling the
+	// causes apart with errors.Is; the challenge is already set.
+	auth, err := echo5auth.New(v, nethttp.WithRealm("chat"))
+	if err != nil {
+		panic(err)
+	}
+	e := echo.New()
+	e.HTTPErrorHandler = func(c *echo.Context, err error) {
+		reason := "unauthorized"
+		switch {
+		case errors.Is(err, authz.ErrForbidden):
+			reason = "forbidden"
+		case errors.Is(err, authz.ErrKeysUnavailable):
+			reason = "try again later"
+		}
+		_ = c.JSON(echo.StatusCode(err), map[string]string{"error": reason})
+	}
+	api := e.Group("/api", auth.Middleware)
+	api.GET("/messages", func(c *echo.Context) error {
+		claims, _ := nethttp.ClaimsFromContext(c.Request().Context()) // the request context has them too
+		return c.String(http.StatusOK, "messages for "+claims.Subject)
+	})
+	api.POST("/messages", func(c *echo.Context) error {
+		return c.NoContent(http.StatusCreated)
+	}, auth.Require(authz.RequireScopes("write:messages")))
+
+	reader := iss.Claims("user-1", "my-api")
+	reader["scope"] = "read:messages"
+	token := mint(iss, reader)
+	for _, req := range []struct{ method, path, token string }{
+		{"GET", "/api/messages", token},
+		{"POST", "/api/messages", token},
+		{"GET", "/api/messages", ""},
+	} {
+		r := httptest.NewRequest(req.method, req.path, nil)
+		if req.token != "" {
+			r.Header.Set("Authorization", "Bearer "+req.token)
+		}
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, r)
+		fmt.Printf("%s %s %d %s %q\n", req.method, req.path, w.Code, strings.TrimSpace(w.Body.String()), w.Header().Get("WWW-Authenticate"))
+	}
+	// Output:
+	// GET /api/messages 200 messages for user-1 ""
+	// POST /api/messages 403 {"error":"forbidden"} "Bearer realm=\"chat\", error=\"insufficient_scope\", scope=\"write:messages\""
+	// GET /api/messages 401 {"error":"unauthorized"} "Bearer realm=\"chat\""
 }
 
 func ExampleTenantFromParam() {
