@@ -10,6 +10,6 @@ require (
 )
 
 require (
-	github.com/go-jose/go-jose/v4 v4.1.9 // indirect
-	golang.org/x/sync v0.25.0 // indirect
+	filippo.io/bigmod v0.1.0 // indirect
+	golang.org/x/sys v0.11.0 // indirect
 )
