@@ -46,7 +46,8 @@ type Outcome struct {
 	Status int
 	// Error is the RFC 6750 error code: "invalid_request" (400),
 	// "invalid_token" (401 with a token), "insufficient_scope" (403), or ""
-	// (no token, and every other status).
+	// (no token, and every other status); for a DPoP proof (RFC 9449
+	// §7.1), "invalid_dpop_proof" or "use_dpop_nonce" (401).
 	Error string
 	// Description is a short fixed text for error_description and for
 	// messages, holding nothing from the token: the RequestError's or
@@ -71,7 +72,12 @@ func Classify(err error) Outcome {
 		}
 	case http.StatusUnauthorized:
 		o.Description = "no bearer token"
-		if errors.Is(err, authz.ErrInvalidToken) {
+		switch {
+		case errors.Is(err, authz.ErrDPoPNonce):
+			o.Error, o.Description = "use_dpop_nonce", "DPoP proof needs the server nonce"
+		case errors.Is(err, authz.ErrDPoPProof):
+			o.Error, o.Description = "invalid_dpop_proof", "DPoP proof is invalid"
+		case errors.Is(err, authz.ErrInvalidToken):
 			o.Error, o.Description = "invalid_token", "token is invalid"
 		}
 		var ve *authz.ValidationError
@@ -118,25 +124,64 @@ func (o Outcome) Challenge(realm string, hideDescription bool) string {
 		return ""
 	}
 	code, desc, scopes := o.Error, o.Description, o.Scopes
+	if o.DPoPError() {
+		// A DPoP proof error is the DPoP challenge's (DPoPChallenge); the
+		// Bearer challenge beside it says only that Bearer is accepted.
+		code = ""
+	}
 	var b strings.Builder
 	b.WriteString(`Bearer realm=`)
 	writeQuoted(&b, realm)
 	if code == "" {
 		return b.String()
 	}
+	writeParams(&b, code, desc, scopes, hideDescription)
+	return b.String()
+}
+
+// DPoPError reports whether o is a DPoP proof error (invalid_dpop_proof,
+// use_dpop_nonce).
+func (o Outcome) DPoPError() bool {
+	return o.Error == "invalid_dpop_proof" || o.Error == "use_dpop_nonce"
+}
+
+// DPoPChallenge returns the DPoP WWW-Authenticate value of o (RFC 9449
+// §7.1), or "" when o.Status is not 400, 401 or 403:
+//
+//	DPoP algs="<algs>"                                   (no token)
+//	DPoP algs="<algs>", error="<code>", error_description="<description>"
+//
+// with the same rules for the description and scope as Challenge.
+func (o Outcome) DPoPChallenge(algs string, hideDescription bool) string {
+	switch o.Status {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
+	default:
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(`DPoP algs=`)
+	writeQuoted(&b, algs)
+	if o.Error != "" {
+		writeParams(&b, o.Error, o.Description, o.Scopes, hideDescription)
+	}
+	return b.String()
+}
+
+// writeParams writes the error, error_description and scope parameters of
+// a challenge.
+func writeParams(b *strings.Builder, code, desc string, scopes []string, hideDescription bool) {
 	b.WriteString(`, error="`)
 	b.WriteString(code)
 	b.WriteByte('"')
 	if desc != "" && !hideDescription {
 		b.WriteString(`, error_description="`)
-		writeDescription(&b, desc)
+		writeDescription(b, desc)
 		b.WriteByte('"')
 	}
 	if len(scopes) > 0 {
 		b.WriteString(`, scope=`)
-		writeQuoted(&b, strings.Join(scopes, " "))
+		writeQuoted(b, strings.Join(scopes, " "))
 	}
-	return b.String()
 }
 
 // maxDescription caps an error_description, in bytes.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -21,6 +22,9 @@ const (
 
 // config is what the options set.
 type config struct {
+	proxies    []netip.Prefix
+	certHeader string
+	defaultExt bool
 	policies   []authz.Policy
 	realm      string
 	extract    Extractor
@@ -89,6 +93,7 @@ func WithExtractor(e Extractor) Option {
 			return
 		}
 		c.extract = e
+		c.defaultExt = false
 	}
 }
 
@@ -161,6 +166,9 @@ func WithRetryAfter(d time.Duration) Option {
 // Handler method is the middleware; Authorize and WriteError are its two
 // halves, for adapters to other routers. A Guard is safe for concurrent use.
 type Guard struct {
+	proxies    []netip.Prefix
+	certHeader string
+	defaultExt bool // the Authorization header extractor: DPoP scheme too
 	v          *authz.Validator
 	policies   []authz.Policy
 	extract    Extractor
@@ -176,7 +184,7 @@ type Guard struct {
 // option, so a misconfigured route is found at start-up, not on its first
 // request.
 func New(v *authz.Validator, opts ...Option) (*Guard, error) {
-	c := config{realm: DefaultRealm, extract: FromAuthorizationHeader(), retryAfter: DefaultRetryAfter}
+	c := config{realm: DefaultRealm, extract: FromAuthorizationHeader(), defaultExt: true, retryAfter: DefaultRetryAfter}
 	if v == nil {
 		c.fail("nil Validator")
 	}
@@ -192,6 +200,9 @@ func New(v *authz.Validator, opts ...Option) (*Guard, error) {
 	}
 	secs := (c.retryAfter + time.Second - 1) / time.Second
 	return &Guard{
+		proxies:    c.proxies,
+		certHeader: c.certHeader,
+		defaultExt: c.defaultExt,
 		v:          v,
 		policies:   c.policies,
 		extract:    c.extract,
@@ -243,7 +254,7 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 // (RequestFromContext), so a policy can read path parameters or headers,
 // and with the tenant of WithTenantFrom, if set.
 func (g *Guard) Authorize(r *http.Request) (*http.Request, error) {
-	tok, err := g.extract(r)
+	tok, scheme, err := g.token(r)
 	if err != nil {
 		return r, err
 	}
@@ -255,7 +266,7 @@ func (g *Guard) Authorize(r *http.Request) (*http.Request, error) {
 		base = authz.WithTenant(base, g.tenant(r))
 	}
 	ctx := context.WithValue(base, requestKey, r)
-	claims, err := g.v.Validate(ctx, tok)
+	claims, err := g.v.ValidateRequest(ctx, tok, g.senderRequest(r, scheme))
 	if err != nil {
 		return r, err
 	}
@@ -286,8 +297,13 @@ func (g *Guard) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 func (g *Guard) Reject(w http.ResponseWriter, r *http.Request, err error) (status int, handled bool) {
 	o := Classify(err)
 	h := w.Header()
-	if c := o.Challenge(g.realm, g.hideDesc); c != "" {
-		h.Set("WWW-Authenticate", c)
+	for _, c := range g.challenges(o) {
+		h.Add("WWW-Authenticate", c)
+	}
+	if errors.Is(err, authz.ErrDPoPNonce) {
+		if n := g.v.DPoPNonce(); n != "" {
+			h.Set("DPoP-Nonce", n)
+		}
 	}
 	if o.Status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", g.retryAfter)

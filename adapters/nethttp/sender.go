@@ -1,0 +1,195 @@
+package nethttp
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+
+	"github.com/jwtguard/jwtguard/authz"
+)
+
+// Sender-constrained tokens (RFC 9449 DPoP, RFC 8705 certificate-bound
+// tokens): the Guard hands authz.Validator.ValidateRequest the request's
+// Authorization scheme, method, external URI, DPoP headers and client
+// certificate. See docs/sender-constrained.md.
+
+// WithTrustedProxies names the proxies (addresses or CIDR prefixes, such
+// as "10.0.0.0/8" or "127.0.0.1") whose X-Forwarded-Proto and
+// X-Forwarded-Host headers give the URI a DPoP proof's htu is compared with,
+// and whose client-certificate header (WithClientCertificateHeader) is
+// believed. A request from any other address is taken as it arrived: its
+// own Host and TLS state. Without this option no forwarded header is ever
+// read.
+func WithTrustedProxies(prefixes ...string) Option {
+	return func(c *config) {
+		for _, p := range prefixes {
+			pfx, err := netip.ParsePrefix(p)
+			if err != nil {
+				addr, err2 := netip.ParseAddr(p)
+				if err2 != nil {
+					c.fail("WithTrustedProxies: %q is not an address or prefix", p)
+					continue
+				}
+				pfx = netip.PrefixFrom(addr, addr.BitLen())
+			}
+			c.proxies = append(c.proxies, pfx.Masked())
+		}
+	}
+}
+
+// WithClientCertificateHeader reads the client certificate of a request
+// that came through a trusted TLS-terminating proxy (WithTrustedProxies)
+// from header: Envoy's X-Forwarded-Client-Cert (its Cert field) or a
+// URL-escaped PEM certificate such as nginx's $ssl_client_escaped_cert.
+// The header of a request from any other address is ignored.
+func WithClientCertificateHeader(header string) Option {
+	return func(c *config) {
+		if header == "" {
+			c.fail("WithClientCertificateHeader: empty header name")
+		}
+		c.certHeader = http.CanonicalHeaderKey(header)
+	}
+}
+
+// token extracts the token and its Authorization scheme. With the default
+// extractor and DPoP enabled on the Validator, the DPoP scheme is accepted
+// beside Bearer (RFC 9449 §7.1).
+func (g *Guard) token(r *http.Request) (tok, scheme string, err error) {
+	if g.defaultExt && g.v.DPoPMode() != authz.DPoPDisabled {
+		if tok, ok, err := parseDPoPAuthorization(r.Header["Authorization"]); ok || err != nil {
+			return tok, "DPoP", err
+		}
+	}
+	tok, err = g.extract(r)
+	return tok, "Bearer", err
+}
+
+// parseDPoPAuthorization reads "DPoP <token>" (ok is false for any other
+// scheme).
+func parseDPoPAuthorization(values []string) (tok string, ok bool, err error) {
+	if len(values) != 1 {
+		return "", false, nil // none, or several: ParseAuthorization answers
+	}
+	v := strings.Trim(values[0], " \t")
+	scheme, rest, _ := strings.Cut(v, " ")
+	if !strings.EqualFold(scheme, "DPoP") {
+		return "", false, nil
+	}
+	tok = strings.TrimLeft(rest, " ")
+	if tok == "" || !isB64Token(tok) {
+		return "", true, errMalformedHeader
+	}
+	return tok, true, nil
+}
+
+// senderRequest describes r for authz.Validator.ValidateRequest.
+func (g *Guard) senderRequest(r *http.Request, scheme string) authz.Request {
+	req := authz.Request{Scheme: scheme, Method: r.Method, URI: g.externalURI(r), DPoP: r.Header.Values("DPoP")}
+	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+		req.ClientCertificate = r.TLS.PeerCertificates[0]
+	} else if g.certHeader != "" && g.fromTrustedProxy(r) {
+		req.ClientCertificate = parseCertHeader(r.Header.Get(g.certHeader))
+	}
+	return req
+}
+
+// externalURI is the URI the client addressed: scheme and host from the
+// request itself, or from X-Forwarded-Proto / X-Forwarded-Host when a
+// trusted proxy sent it; the path as received.
+func (g *Guard) externalURI(r *http.Request) string {
+	scheme, host := "http", r.Host
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if g.fromTrustedProxy(r) {
+		if p := firstValue(r.Header.Get("X-Forwarded-Proto")); p == "http" || p == "https" {
+			scheme = p
+		}
+		if h := firstValue(r.Header.Get("X-Forwarded-Host")); h != "" {
+			host = h
+		}
+	}
+	return scheme + "://" + host + r.URL.EscapedPath()
+}
+
+func firstValue(v string) string {
+	v, _, _ = strings.Cut(v, ",")
+	return strings.ToLower(strings.TrimSpace(v))
+}
+
+// fromTrustedProxy reports whether r's peer is one of the trusted proxies.
+func (g *Guard) fromTrustedProxy(r *http.Request) bool {
+	if len(g.proxies) == 0 {
+		return false
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	addr = addr.Unmap()
+	for _, p := range g.proxies {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseCertHeader reads a certificate from Envoy's X-Forwarded-Client-Cert
+// (the Cert="…" field) or from a URL-escaped PEM; nil when there is none
+// or it does not parse.
+func parseCertHeader(v string) *x509.Certificate {
+	if v == "" || len(v) > 64<<10 {
+		return nil
+	}
+	if i := strings.Index(v, "Cert=\""); i >= 0 {
+		rest := v[i+len("Cert=\""):]
+		end := strings.IndexByte(rest, '"')
+		if end < 0 {
+			return nil
+		}
+		v = rest[:end]
+	}
+	pemText, err := url.QueryUnescape(v)
+	if err != nil {
+		return nil
+	}
+	block, _ := pem.Decode([]byte(pemText))
+	if block == nil || block.Type != "CERTIFICATE" {
+		return nil
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return nil
+	}
+	return cert
+}
+
+// challenges are the WWW-Authenticate values for o: the Bearer challenge,
+// and with DPoP enabled the DPoP one (RFC 9449 §7.1) — first when the error
+// is the proof's, alone when DPoP is required.
+func (g *Guard) challenges(o Outcome) []string {
+	bearer := o.Challenge(g.realm, g.hideDesc)
+	if bearer == "" {
+		return nil
+	}
+	switch g.v.DPoPMode() {
+	case authz.DPoPAllowed:
+		dpop := o.DPoPChallenge(g.v.DPoPAlgorithms(), g.hideDesc)
+		if o.DPoPError() {
+			return []string{dpop, bearer}
+		}
+		return []string{bearer, dpop}
+	case authz.DPoPRequired:
+		return []string{o.DPoPChallenge(g.v.DPoPAlgorithms(), g.hideDesc)}
+	}
+	return []string{bearer}
+}
