@@ -298,7 +298,7 @@ func (s *serverStream) Context() context.Context { return s.ctx }
 // tenant, if WithTenantFrom is set.
 func (g *Guard) Authorize(ctx context.Context, fullMethod string) (context.Context, error) {
 	md, _ := metadata.FromIncomingContext(ctx)
-	tok, err := bearerToken(md)
+	tok, scheme, err := g.token(md)
 	if err != nil {
 		return ctx, g.reject(ctx, err)
 	}
@@ -309,7 +309,7 @@ func (g *Guard) Authorize(ctx context.Context, fullMethod string) (context.Conte
 	if g.tenant != nil {
 		base = authz.WithTenant(ctx, g.tenant(ctx))
 	}
-	claims, err := g.v.Validate(base, tok)
+	claims, err := g.v.ValidateRequest(base, tok, senderRequest(ctx, md, scheme, fullMethod))
 	if err != nil {
 		return ctx, g.reject(ctx, err)
 	}

@@ -60,7 +60,7 @@ func WithClientCertificateHeader(header string) Option {
 // beside Bearer (RFC 9449 §7.1).
 func (g *Guard) token(r *http.Request) (tok, scheme string, err error) {
 	if g.defaultExt && g.v.DPoPMode() != authz.DPoPDisabled {
-		if tok, ok, err := parseDPoPAuthorization(r.Header["Authorization"]); ok || err != nil {
+		if tok, ok, err := ParseDPoPAuthorization(r.Header["Authorization"]); ok || err != nil {
 			return tok, "DPoP", err
 		}
 	}
@@ -68,9 +68,12 @@ func (g *Guard) token(r *http.Request) (tok, scheme string, err error) {
 	return tok, "Bearer", err
 }
 
-// parseDPoPAuthorization reads "DPoP <token>" (ok is false for any other
-// scheme).
-func parseDPoPAuthorization(values []string) (tok string, ok bool, err error) {
+// ParseDPoPAuthorization reads a token sent under the DPoP scheme (RFC 9449
+// §7.1, "Authorization: DPoP <token>") from the values of the
+// Authorization header: ok is false when there is not exactly one value or
+// it has another scheme (then ParseAuthorization reads it); err is set for
+// a DPoP value that is not one b64token.
+func ParseDPoPAuthorization(values []string) (tok string, ok bool, err error) {
 	if len(values) != 1 {
 		return "", false, nil // none, or several: ParseAuthorization answers
 	}

@@ -1,0 +1,69 @@
+package grpcauth_test
+
+import (
+	"net"
+	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/jwtguard/jwtguard/authz"
+	"github.com/jwtguard/jwtguard/authztest"
+)
+
+// TestDPoP: a DPoP-bound token over gRPC needs a proof for POST and
+// http(s)://<authority>/<service>/<method>; sent as Bearer it is refused.
+func TestDPoP(t *testing.T) {
+	f := newFixture(t, authz.WithDPoP(authz.DPoPOptions{Mode: authz.DPoPAllowed}))
+	g := newGuard(t, f.v)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer(grpc.UnaryInterceptor(g.Unary), grpc.StreamInterceptor(g.Stream))
+	healthpb.RegisterHealthServer(srv, healthServer{health.NewServer()})
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	client := healthpb.NewHealthClient(conn)
+
+	key, _ := authztest.NewDPoPKey("ES256")
+	tok := f.token(t, "", func(c map[string]any) { c["cnf"] = key.Confirmation() })
+	htu := "http://" + lis.Addr().String() + checkMethod
+	proof := func(method, uri string) string {
+		p, err := key.Proof(method, uri, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		name  string
+		auth  string
+		proof string
+		want  codes.Code
+	}{
+		{"good proof", "DPoP " + tok, proof("POST", htu), codes.OK},
+		{"proof for another method", "DPoP " + tok, proof("POST", "http://"+lis.Addr().String()+watchMethod), codes.Unauthenticated},
+		{"proof for GET", "DPoP " + tok, proof("GET", htu), codes.Unauthenticated},
+		{"no proof", "DPoP " + tok, "", codes.Unauthenticated},
+		{"bound token as Bearer", "Bearer " + tok, "", codes.Unauthenticated},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var pairs []string
+			if tc.proof != "" {
+				pairs = append(pairs, "dpop", tc.proof)
+			}
+			if r := call(t, client, checkMethod, []string{tc.auth}, pairs...); r.code != tc.want {
+				t.Fatalf("code %v (%s), want %v", r.code, r.msg, tc.want)
+			}
+		})
+	}
+}
