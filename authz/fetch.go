@@ -99,7 +99,11 @@ func (v *Validator) get(ctx context.Context, url string, noCache bool) ([]byte, 
 	if err != nil {
 		return nil, 0, &FetchError{URL: url, Err: err}
 	}
-	req.Header.Set("User-Agent", userAgent)
+	ua := v.userAgent
+	if ua == "" {
+		ua = userAgent
+	}
+	req.Header.Set("User-Agent", ua)
 	req.Header.Set("Accept", "application/json, application/jwk-set+json")
 	if noCache {
 		req.Header.Set("Cache-Control", "no-cache")
@@ -157,6 +161,27 @@ func maxAge(cc string) time.Duration {
 	return age
 }
 
+// readPinned reads a pinned key set: the inline JWKS (fresh for MaxTTL) or
+// the JWKSFile again (fresh for MinTTL, so a changed file is picked up).
+func (v *Validator) readPinned(st *issuerState, out **keySet) (FetchResult, error) {
+	body, ttl, src := st.cfg.JWKS, v.keyOpts.MaxTTL, "inline"
+	if st.cfg.JWKSFile != "" {
+		src = "file://" + st.cfg.JWKSFile
+		b, err := readJWKSFile(st.cfg.JWKSFile, v.keyOpts.MaxDocumentSize)
+		if err != nil {
+			return FetchResult{URL: src}, &FetchError{URL: src, Err: err}
+		}
+		body, ttl = b, v.keyOpts.MinTTL
+	}
+	parsed, err := jws.ParseJWKS(body)
+	if err != nil {
+		return FetchResult{URL: src, Bytes: len(body)}, &FetchError{URL: src, Err: err}
+	}
+	now := v.now()
+	*out = &keySet{Keys: parsed, Raw: body, FetchedAt: now, ExpiresAt: now.Add(ttl), RefreshAt: now.Add(ttl * 4 / 5)}
+	return FetchResult{URL: src, Keys: parsed.Len(), Ignored: parsed.Ignored(), Bytes: len(body), TTL: ttl}, nil
+}
+
 // parseDiscovery reads the two members jwtguard uses from a discovery
 // document, strictly: exact member names ("ISSUER" and "JWKS_URI" are other
 // members), no duplicates, valid UTF-8, string types.
@@ -208,6 +233,9 @@ func (v *Validator) discover(ctx context.Context, st *issuerState) (string, erro
 func (v *Validator) fetchKeys(ctx context.Context, st *issuerState, req keyring.FetchRequest) (*keySet, error) {
 	var ks *keySet
 	fetch := func(ctx context.Context, info FetchInfo) (FetchResult, error) {
+		if st.cfg.pinned() {
+			return v.readPinned(st, &ks)
+		}
 		url, discovered := st.cfg.JWKSURL, ""
 		if url == "" {
 			discovered = req.JWKSURI

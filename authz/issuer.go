@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"github.com/jwtguard/jwtguard/internal/jws"
+	"io"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 )
@@ -57,6 +59,21 @@ type Issuer struct {
 
 	// JWKSURL, when set, is fetched directly and discovery is skipped.
 	JWKSURL string
+
+	// JWKS, when set, is the issuer's JWK Set itself: its keys are pinned
+	// and never fetched (no discovery, no JWKSURL) — for air-gapped
+	// services, tests and issuers without discovery. New fails on a set
+	// with no usable key.
+	JWKS []byte
+
+	// JWKSFile, when set, names a file holding the issuer's JWK Set (a
+	// mounted Kubernetes secret, say): read by New, which fails if it is
+	// missing or holds no usable key, and read again every
+	// KeyOptions.MinTTL (at most; sooner for a token whose kid it lacks, once
+	// per cooldown), so a changed file is picked up within a minute with the
+	// defaults. Never fetched. A file that becomes unreadable keeps the last
+	// keys serving, as an IdP outage does.
+	JWKSFile string
 
 	// Algorithms allowed in the token's alg header. Defaults to
 	// DefaultAlgorithms. "none" and HS* are rejected by New.
@@ -262,11 +279,34 @@ func (is Issuer) compile() (*issuerConfig, error) {
 		return fail("unknown ScopeMatching %d", is.ScopeMatching)
 	}
 	c := &issuerConfig{Issuer: is, algs: map[string]bool{}}
-	if is.JWKSURL != "" {
+	sources := 0
+	for _, set := range []bool{is.JWKSURL != "", is.JWKS != nil, is.JWKSFile != ""} {
+		if set {
+			sources++
+		}
+	}
+	if sources > 1 {
+		return fail("set at most one of JWKSURL, JWKS and JWKSFile")
+	}
+	switch {
+	case is.JWKS != nil:
+		if _, err := jws.ParseJWKS(is.JWKS); err != nil {
+			return fail("JWKS: %v", err)
+		}
+		c.JWKS = append([]byte(nil), is.JWKS...) // the caller's slice may change
+	case is.JWKSFile != "":
+		b, err := readJWKSFile(is.JWKSFile, defaultMaxDocumentSize)
+		if err != nil {
+			return fail("JWKSFile: %v", err)
+		}
+		if _, err := jws.ParseJWKS(b); err != nil {
+			return fail("JWKSFile %s: %v", is.JWKSFile, err)
+		}
+	case is.JWKSURL != "":
 		if err := checkKeyURL(is.JWKSURL); err != nil {
 			return fail("JWKSURL: %v", err)
 		}
-	} else {
+	default:
 		if c.DiscoveryURL == "" {
 			c.DiscoveryURL = strings.TrimSuffix(is.URL, "/") + "/.well-known/openid-configuration"
 		}
@@ -311,6 +351,26 @@ func (is Issuer) compile() (*issuerConfig, error) {
 		c.leeway = is.Leeway
 	}
 	return c, nil
+}
+
+// pinned reports whether the issuer's keys are given, not fetched.
+func (c *issuerConfig) pinned() bool { return c.JWKS != nil || c.JWKSFile != "" }
+
+// readJWKSFile reads a pinned key file, at most limit bytes.
+func readJWKSFile(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
+	}
+	return b, nil
 }
 
 // issuers returns every iss value this issuer answers to.

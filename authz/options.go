@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/jwtguard/jwtguard/internal/keyring"
@@ -81,7 +82,7 @@ func (o KeyOptions) withDefaults() KeyOptions {
 	def(&o.StoreTimeout, 500*time.Millisecond)
 	def(&o.LockWait, 3*time.Second)
 	if o.MaxDocumentSize == 0 {
-		o.MaxDocumentSize = 1 << 20
+		o.MaxDocumentSize = defaultMaxDocumentSize
 	}
 	return o
 }
@@ -211,6 +212,23 @@ func WithHTTPClient(c *http.Client) Option {
 			return
 		}
 		v.client = c
+	}
+}
+
+// defaultMaxDocumentSize is KeyOptions.MaxDocumentSize's default.
+const defaultMaxDocumentSize = 1 << 20
+
+// WithUserAgent sets the User-Agent of every discovery and key fetch
+// (default "jwtguard/<Version>"): some IdPs' CDNs refuse default client
+// agents, and an IdP may ask its clients to name themselves. It must be
+// printable ASCII, at most 256 bytes.
+func WithUserAgent(ua string) Option {
+	return func(v *Validator) {
+		if ua == "" || len(ua) > 256 || strings.IndexFunc(ua, func(r rune) bool { return r < 0x20 || r > 0x7e }) >= 0 {
+			v.optionError(errors.New("WithUserAgent: empty, over 256 bytes, or not printable ASCII"))
+			return
+		}
+		v.userAgent = ua
 	}
 }
 

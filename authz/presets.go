@@ -2,6 +2,7 @@ package authz
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 )
 
@@ -123,4 +124,31 @@ func claimEquals(name, want string) func(*Claims) error {
 
 func trimHost(domain string) string {
 	return strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(domain, "https://"), "http://"), "/")
+}
+
+// AuthorizationServer returns settings for an OAuth 2.0 authorization
+// server that publishes RFC 8414 metadata instead of OpenID Connect
+// discovery: the metadata is read from AuthorizationServerMetadataURL(
+// issuerURL), its issuer must equal issuerURL exactly and its jwks_uri must
+// be https (plain http for loopback hosts only) — the rules of OIDC.
+func AuthorizationServer(issuerURL string, audiences ...string) Issuer {
+	return Issuer{
+		URL:          issuerURL,
+		Audiences:    audiences,
+		DiscoveryURL: AuthorizationServerMetadataURL(issuerURL),
+	}
+}
+
+// AuthorizationServerMetadataURL returns where RFC 8414 §3.1 puts an
+// issuer's metadata: "/.well-known/oauth-authorization-server" inserted
+// between the host and the issuer's path, whose terminating "/" is removed
+// ("https://as.example.com/tenant1" → "https://as.example.com/.well-known/
+// oauth-authorization-server/tenant1"). It returns "" for an issuer that is
+// not an absolute URL without query or fragment.
+func AuthorizationServerMetadataURL(issuerURL string) string {
+	u, err := url.Parse(issuerURL)
+	if err != nil || u.Scheme == "" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host + "/.well-known/oauth-authorization-server" + strings.TrimSuffix(u.EscapedPath(), "/")
 }

@@ -2,13 +2,21 @@ package authz_test
 
 import (
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/jwtguard/jwtguard/authz"
 	"github.com/jwtguard/jwtguard/authztest"
+	"github.com/jwtguard/jwtguard/keystore/memory"
 )
 
 func TestPresetShapes(t *testing.T) {
@@ -240,6 +248,118 @@ func TestDescopeRegions(t *testing.T) {
 		d := authz.Descope(tc.pid)
 		if d.URL != tc.base+"/"+tc.pid || d.JWKSURL != tc.base+"/"+tc.pid+"/.well-known/jwks.json" || d.Aliases[0] != tc.base+"/v1/apps/"+tc.pid {
 			t.Errorf("Descope(%q) = %+v", tc.pid, d)
+		}
+	}
+}
+
+// TestAuthorizationServer: RFC 8414 metadata with §3.1's path insertion,
+// the same exact-issuer rule as OIDC.
+func TestAuthorizationServer(t *testing.T) {
+	for _, tc := range []struct{ iss, want string }{
+		{"https://as.example.com", "https://as.example.com/.well-known/oauth-authorization-server"},
+		{"https://as.example.com/", "https://as.example.com/.well-known/oauth-authorization-server"},
+		{"https://as.example.com/tenant1", "https://as.example.com/.well-known/oauth-authorization-server/tenant1"},
+		{"https://as.example.com/a/b/", "https://as.example.com/.well-known/oauth-authorization-server/a/b"},
+		{"https://as.example.com:8443/t", "https://as.example.com:8443/.well-known/oauth-authorization-server/t"},
+		{"https://as.example.com/t?x=1", ""},
+		{"as.example.com", ""},
+	} {
+		if got := authz.AuthorizationServerMetadataURL(tc.iss); got != tc.want {
+			t.Errorf("AuthorizationServerMetadataURL(%q) = %q, want %q", tc.iss, got, tc.want)
+		}
+	}
+	iss := authztest.NewT(t)
+	var hits atomic.Int64
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/.well-known/oauth-authorization-server/tenant1" {
+			http.NotFound(w, r)
+			return
+		}
+		hits.Add(1)
+		fmt.Fprintf(w, `{"issuer":%q,"jwks_uri":%q,"token_endpoint":"https://x/token"}`, srv.URL+"/tenant1", iss.JWKSURL())
+	}))
+	t.Cleanup(srv.Close)
+	v := newValidator(t, []authz.Issuer{authz.AuthorizationServer(srv.URL+"/tenant1", "api")})
+	c := iss.Claims("u", "api")
+	c["iss"] = srv.URL + "/tenant1"
+	if _, err := v.Validate(bg, mint(t, iss, c)); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	if hits.Load() != 1 {
+		t.Fatalf("metadata fetched %d times", hits.Load())
+	}
+	// Metadata naming another issuer is refused.
+	v2 := newValidator(t, []authz.Issuer{authz.AuthorizationServer(srv.URL+"/tenant1/", "api")})
+	c["iss"] = srv.URL + "/tenant1/"
+	if _, err := v2.Validate(bg, mint(t, iss, c)); !errors.Is(err, authz.ErrKeysUnavailable) {
+		t.Fatalf("metadata of another issuer: %v", err)
+	}
+}
+
+// TestPinnedKeys: an issuer's JWK Set given inline or in a file is used
+// as is, never fetched, and the file is read again when it changes.
+func TestPinnedKeys(t *testing.T) {
+	iss := authztest.NewT(t)
+	store := memory.New()
+	inline := authz.Issuer{URL: iss.URL(), Audiences: []string{"api"}, JWKS: iss.JWKS()}
+	v := newValidator(t, []authz.Issuer{inline}, authz.WithStore(store))
+	if _, err := v.Validate(bg, mint(t, iss, iss.Claims("u", "api"))); err != nil {
+		t.Fatalf("inline: %v", err)
+	}
+	if n := iss.JWKSRequests() + iss.DiscoveryRequests(); n != 0 {
+		t.Fatalf("pinned keys fetched %d times", n)
+	}
+	if _, err := store.Get(bg, "jwks:"+iss.URL()); err == nil {
+		t.Fatal("pinned keys written to the shared store")
+	}
+
+	path := filepath.Join(t.TempDir(), "jwks.json")
+	if err := os.WriteFile(path, iss.JWKS(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	clock := newClock()
+	vf := newValidator(t, []authz.Issuer{{URL: iss.URL(), Audiences: []string{"api"}, JWKSFile: path}}, authz.WithClock(clock.Now))
+	if _, err := vf.Validate(bg, mint(t, iss, iss.Claims("u", "api"))); err != nil {
+		t.Fatalf("file: %v", err)
+	}
+	// A rotation: the new key is in the file, found through its unknown kid.
+	if _, err := iss.Rotate("ES256"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, iss.JWKS(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vf.Validate(bg, mint(t, iss, iss.Claims("u", "api"), authztest.WithAlg("ES256"))); err != nil {
+		t.Fatalf("rotated file, unknown kid: %v", err)
+	}
+	// A retired key leaves the file: gone once the file is read again.
+	old := iss.KeyIDs()[0]
+	oldTok := mint(t, iss, iss.Claims("u", "api"))
+	iss.Retire(old)
+	if err := os.WriteFile(path, iss.JWKS(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(2 * time.Minute) // past MinTTL and the cooldown: the file is due again
+	// A kid the file lacks makes the issuer read it now (a stale set keeps
+	// serving meanwhile otherwise, as for an IdP).
+	if _, err := vf.Validate(bg, mint(t, iss, iss.Claims("u", "api"), authztest.WithKeyID("nope"))); !errors.Is(err, authz.ErrUnknownKey) {
+		t.Fatalf("unknown kid: %v", err)
+	}
+	if _, err := vf.Validate(bg, oldTok); !errors.Is(err, authz.ErrUnknownKey) {
+		t.Fatalf("retired key still accepted: %v", err)
+	}
+	if n := iss.JWKSRequests() + iss.DiscoveryRequests(); n != 0 {
+		t.Fatalf("pinned keys fetched %d times", n)
+	}
+
+	for name, is := range map[string]authz.Issuer{
+		"inline without a usable key": {URL: iss.URL(), Audiences: []string{"api"}, JWKS: []byte(`{"keys":[]}`)},
+		"missing file":                {URL: iss.URL(), Audiences: []string{"api"}, JWKSFile: filepath.Join(t.TempDir(), "none.json")},
+		"two sources":                 {URL: iss.URL(), Audiences: []string{"api"}, JWKS: iss.JWKS(), JWKSURL: iss.JWKSURL()},
+	} {
+		if _, err := authz.New([]authz.Issuer{is}); err == nil {
+			t.Errorf("%s: New accepted it", name)
 		}
 	}
 }

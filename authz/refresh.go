@@ -27,6 +27,12 @@ func newIssuerState(cfg *issuerConfig) *issuerState {
 // source names where the keys come from, so a stored document fetched from
 // another URL (after a configuration change) is not used.
 func (st *issuerState) source() string {
+	switch {
+	case st.cfg.JWKS != nil:
+		return "inline"
+	case st.cfg.JWKSFile != "":
+		return "file:" + st.cfg.JWKSFile
+	}
 	if st.cfg.JWKSURL != "" {
 		return st.cfg.JWKSURL
 	}
@@ -49,18 +55,24 @@ const announceQueue = 64
 // own.
 func (v *Validator) newRing(st *issuerState) {
 	o := v.keyOpts
+	store := v.keys
+	if st.cfg.pinned() {
+		// Pinned keys are this process's own: never shared through the
+		// store, never taken from it.
+		store = keyring.NewStore(keyring.StoreConfig{Now: v.now, Timeout: o.StoreTimeout, Backoff: o.storeBackoff(), MaxDocumentSize: o.MaxDocumentSize})
+	}
 	st.ring = keyring.New(keyring.Config{
 		Issuer:   st.cfg.URL,
 		Source:   st.source(),
 		StoreKey: st.storeKey,
-		Pinned:   st.cfg.JWKSURL != "",
+		Pinned:   st.cfg.JWKSURL != "" || st.cfg.pinned(),
 		Fetch:    func(ctx context.Context, req keyring.FetchRequest) (*keySet, error) { return v.fetchKeys(ctx, st, req) },
 		Now:      v.now,
 		Options: keyring.Options{
 			MaxTTL: o.MaxTTL, MaxStale: o.MaxStale, Cooldown: o.UnknownKeyCooldown,
 			FetchTimeout: o.FetchTimeout, RetryMin: o.RetryMin, RetryMax: o.RetryMax, LockWait: o.LockWait,
 		},
-		Store:   v.keys,
+		Store:   store,
 		Flights: v.flights,
 		OnReject: func(reason string) {
 			for _, h := range v.rejectHooks {

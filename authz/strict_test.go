@@ -276,3 +276,32 @@ func signRS256(t *testing.T, k *rsa.PrivateKey, header, payload string) string {
 	}
 	return in + "." + base64.RawURLEncoding.EncodeToString(sig)
 }
+
+// TestUserAgent: key fetches name jwtguard, or what WithUserAgent says.
+func TestUserAgent(t *testing.T) {
+	var got atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Store(r.Header.Get("User-Agent"))
+		http.Error(w, "no", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(srv.Close)
+	is := authz.Issuer{URL: "https://issuer.example", JWKSURL: srv.URL, Audiences: []string{"api"}}
+	for _, tc := range []struct {
+		opt  []authz.Option
+		want string
+	}{
+		{nil, "jwtguard/" + authz.Version},
+		{[]authz.Option{authz.WithUserAgent("acme-api/1.2 (ops@example.com)")}, "acme-api/1.2 (ops@example.com)"},
+	} {
+		v := newValidator(t, []authz.Issuer{is}, tc.opt...)
+		_ = v.Warm(bg)
+		if g, _ := got.Load().(string); g != tc.want {
+			t.Errorf("User-Agent %q, want %q", g, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "a\nb", strings.Repeat("x", 257), "é"} {
+		if _, err := authz.New([]authz.Issuer{is}, authz.WithUserAgent(bad)); err == nil {
+			t.Errorf("WithUserAgent(%q) accepted", bad)
+		}
+	}
+}

@@ -32,6 +32,7 @@ type Validator struct {
 	keyOpts      KeyOptions
 	noBackground bool
 
+	userAgent       string // WithUserAgent; "" for the default
 	dpopOpts        *DPoPOptions
 	dpop            *dpopConfig
 	seen            seenCache
