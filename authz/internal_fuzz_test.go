@@ -83,7 +83,7 @@ func FuzzDPoPProof(f *testing.F) {
 	f.Add("eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2In0.e30.AA")
 	f.Add("a.b.c")
 	f.Add("..")
-	v, err := New(nil, WithoutBackground(), WithDPoP(DPoPOptions{Mode: DPoPAllowed}))
+	v, err := New([]Issuer{OIDC("https://issuer.example", "api")}, WithoutBackground(), WithDPoP(DPoPOptions{Mode: DPoPAllowed}))
 	if err != nil {
 		f.Fatal(err)
 	}

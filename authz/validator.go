@@ -99,6 +99,9 @@ func New(issuers []Issuer, opts ...Option) (*Validator, error) {
 		}
 		v.dpop = d
 	}
+	if len(issuers) == 0 {
+		v.optionError(errors.New("no issuers: a Validator without one accepts no token (AddIssuer adds more at run time)"))
+	}
 	t := &issuerTable{byIss: map[string]*issuerState{}, byStoreKey: map[string]*issuerState{}}
 	for _, is := range issuers {
 		if err := t.add(is); err != nil {
