@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/jwtguard/jwtguard/cmd/jwtguard/internal/config"
+	"github.com/jwtguard/jwtguard/cmd/jwtguard/internal/forwardauth"
+)
+
+func runServe(ctx context.Context, args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "the configuration `file` (YAML)")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if *cfgPath == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: jwtguard serve --config file.yaml")
+		return exitUsage
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "jwtguard serve: configuration refused:\n%v\n", err)
+		return exitUsage
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	if err := serve(ctx, cfg, *cfgPath, nil, hup, stderr); err != nil {
+		fmt.Fprintln(stderr, "jwtguard serve:", err)
+		return 1
+	}
+	return exitOK
+}
+
+// serve runs the authorizer until ctx is done, then shuts down gracefully.
+// Each value on reload re-reads the file at path. ln, when not nil, is
+// used instead of listening on cfg.Listen.
+func serve(ctx context.Context, cfg *config.Config, path string, ln net.Listener, reload <-chan os.Signal, logOut io.Writer) error {
+	level := new(slog.LevelVar)
+	setLevel(level, cfg.LogLevel)
+	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: level}))
+	a, err := forwardauth.New(cfg, forwardauth.WithLogger(log))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+			return err
+		}
+	}
+	srv := &http.Server{
+		Handler:           a,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	log.Info("serving", "addr", ln.Addr().String(), "issuers", len(cfg.Issuers), "rules", len(cfg.Rules))
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-reload:
+			next, err := config.Load(path)
+			if err == nil {
+				err = a.Reload(next)
+			}
+			if err != nil {
+				log.Error("reload refused; the previous configuration stays", "error", err.Error())
+				continue
+			}
+			if next.Listen != cfg.Listen {
+				log.Warn("listen address changed: restart to apply it", "listen", cfg.Listen)
+			}
+			setLevel(level, next.LogLevel)
+			log.Info("reloaded", "issuers", len(next.Issuers), "rules", len(next.Rules))
+		case <-ctx.Done():
+			log.Info("shutting down")
+			sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(sctx); err != nil {
+				return err
+			}
+			if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		}
+	}
+}
+
+func setLevel(l *slog.LevelVar, s string) {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(s))
+	l.Set(lv)
+}
