@@ -75,7 +75,7 @@ func TestVerify(t *testing.T) {
 		{"no exp", oidc, mint(func(c map[string]any) { delete(c, "exp") }), 1, []string{"REJECTED: missing_exp", "requires every token to expire"}},
 		{"opaque token", oidc, "abcdef0123456789", 1, []string{"REJECTED: malformed", "opaque access token"}},
 		{"encrypted token", oidc, "a.b.c.d.e", 1, []string{"REJECTED: malformed", "JWE", "audience="}},
-		{"type required", append([]string{"--config", writeFile(t, "issuers:\n  - issuer: "+idp.URL()+"\n    audiences: ["+audience+"]\n    types: [at+jwt]\nrules:\n  - paths: ['*']\n")}), mint(nil, authztest.WithType("JWT")), 1,
+		{"type required", []string{"--config", writeFile(t, "issuers:\n  - issuer: "+idp.URL()+"\n    audiences: ["+audience+"]\n    types: [at+jwt]\nrules:\n  - paths: ['*']\n")}, mint(nil, authztest.WithType("JWT")), 1,
 			[]string{"REJECTED: bad_type", `typ is "JWT"`, "at+jwt"}},
 		{"bearer prefix is ignored", oidc, "Bearer " + mint(nil), 0, []string{"VALID"}},
 		{"usage: oidc without issuer", []string{"--audience", "x"}, mint(nil), 64, nil},
