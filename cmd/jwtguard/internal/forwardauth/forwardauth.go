@@ -299,6 +299,7 @@ func (a *Authorizer) decide(w http.ResponseWriter, r *http.Request, endpoint str
 	d.rule = ru.name
 	if ru.anonymous {
 		d.status, d.reason = http.StatusOK, "anonymous"
+		setIdentity(w.Header(), st, nil)
 		w.WriteHeader(http.StatusOK)
 		return
 	}
@@ -317,14 +318,24 @@ func (a *Authorizer) decide(w http.ResponseWriter, r *http.Request, endpoint str
 		a.deny(w, st, err, &d)
 		return
 	}
-	h := w.Header()
-	for _, ih := range st.cfg.IdentityHeaders {
-		if v, ok := claimValue(claims, ih.Claim); ok {
-			h.Set(ih.Header, v)
-		}
-	}
+	setIdentity(w.Header(), st, claims)
 	d.status, d.reason = http.StatusOK, "allowed"
 	w.WriteHeader(http.StatusOK)
+}
+
+// setIdentity sets every identity header of an allowed request: the
+// claim's value, or an empty value when the claim is absent or the route is
+// anonymous (claims nil). Sending the empty value, rather than nothing,
+// matters: nginx drops a header set from an empty variable, and Caddy
+// before 2.9 would otherwise copy a placeholder text.
+func setIdentity(h http.Header, st *state, claims *authz.Claims) {
+	for _, ih := range st.cfg.IdentityHeaders {
+		v := ""
+		if claims != nil {
+			v, _ = claimValue(claims, ih.Claim)
+		}
+		h[http.CanonicalHeaderKey(ih.Header)] = []string{v}
+	}
 }
 
 func (a *Authorizer) deny(w http.ResponseWriter, st *state, err error, d *decision) {
