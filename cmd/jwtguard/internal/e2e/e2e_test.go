@@ -127,9 +127,13 @@ var proxyCases = []proxyCase{
 		},
 	},
 	{
-		name:  "expired token gets 401 invalid_token",
-		path:  "/api/messages",
-		token: func(e *env, t *testing.T) string { c := e.idp.Claims("alice", aud); c["exp"] = time.Now().Add(-time.Hour).Unix(); return e.idp.MustMint(t, c) },
+		name: "expired token gets 401 invalid_token",
+		path: "/api/messages",
+		token: func(e *env, t *testing.T) string {
+			c := e.idp.Claims("alice", aud)
+			c["exp"] = time.Now().Add(-time.Hour).Unix()
+			return e.idp.MustMint(t, c)
+		},
 		check: func(t *testing.T, r response, e *env, proxy string) {
 			wantStatus(t, r, 401)
 			wantChallenge(t, r, `Bearer realm="api", error="invalid_token", error_description="token has expired"`)

@@ -93,7 +93,7 @@ rules:
     anonymous: true
   - name: read
     methods: [GET, HEAD]
-    paths: [/api/*]
+    paths: [/api/*, /nocache/api/*]
     scopes: [read:messages]
 `, tokenCache, good, aud, down, aud)
 }
@@ -109,6 +109,14 @@ func startEnv(t testing.TB, tokenCache bool) *env {
 	t.Helper()
 	e := &env{idp: authztest.NewT(t), down: authztest.NewT(t), up: startUpstream(t)}
 	e.down.SetFailure(authztest.Fail5xx)
+	e.authzAddr = e.startAuthorizer(t, tokenCache)
+	return e
+}
+
+// startAuthorizer starts an authorizer for e's issuers on a loopback port
+// and returns its address.
+func (e *env) startAuthorizer(t testing.TB, tokenCache bool) string {
+	t.Helper()
 	cfg, err := config.Parse("e2e.yaml", []byte(authorizerConfig(e.idp.URL(), e.down.URL(), tokenCache)))
 	if err != nil {
 		t.Fatal(err)
@@ -122,8 +130,7 @@ func startEnv(t testing.TB, tokenCache bool) *env {
 	srv := &http.Server{Handler: a, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	e.authzAddr = ln.Addr().String()
-	return e
+	return ln.Addr().String()
 }
 
 // token mints a token of the good issuer with the given scope.
