@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jwtguard/jwtguard/authztest"
+	"github.com/jwtguard/jwtguard/cmd/jwtguard/internal/config"
+)
+
+func TestServeRefusesBadConfig(t *testing.T) {
+	p := writeFile(t, "listen: 127.0.0.1:0\nissuers:\n  - preset: auth0\n    domian: x\nrules:\n  - paths: [admin]\n")
+	code, _, errOut := jwtguard(t, "", "serve", "--config", p)
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d", code, exitUsage)
+	}
+	if !strings.Contains(errOut, p+":4: field domian not found") {
+		t.Errorf("stderr lacks the line of the typo:\n%s", errOut)
+	}
+	if code, _, _ := jwtguard(t, "", "serve"); code != exitUsage {
+		t.Errorf("serve without --config: exit %d", code)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestServeReloadAndShutdown: a reload (SIGHUP) applies the new rules, a
+// refused reload keeps the old ones, and cancelling (SIGTERM) shuts down
+// cleanly.
+func TestServeReloadAndShutdown(t *testing.T) {
+	idp := authztest.NewT(t)
+	yaml := func(extraPath string) string {
+		return fmt.Sprintf("issuers:\n  - issuer: %s\n    audiences: [api]\nrules:\n  - paths: [/open, %s]\n    anonymous: true\n", idp.URL(), extraPath)
+	}
+	path := writeFile(t, yaml("/a"))
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	reload := make(chan os.Signal, 1)
+	var logs syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, path, ln, reload, &logs) }()
+
+	status := func(uri string) int {
+		req, _ := http.NewRequest("GET", base+"/auth/nginx", nil)
+		req.Header.Set("X-Original-Method", "GET")
+		req.Header.Set("X-Original-URI", uri)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if s := status("/a"); s != 200 {
+		t.Fatalf("/a: %d before reload", s)
+	}
+	// waitFor polls until the condition holds (bounded: 5 s).
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			if ok() {
+				return
+			}
+		}
+		t.Fatalf("timed out waiting for %s; logs:\n%s", what, logs.String())
+	}
+	if err := os.WriteFile(path, []byte(yaml("/b")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	reload <- syscall.SIGHUP
+	waitFor("the reload", func() bool { return status("/b") == 200 })
+	if s := status("/a"); s != 403 {
+		t.Errorf("/a after reload: %d, want 403", s)
+	}
+	// A broken file is refused; the running rules stay.
+	if err := os.WriteFile(path, []byte("rules: [\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	reload <- syscall.SIGHUP
+	waitFor("the refusal", func() bool { return strings.Contains(logs.String(), "reload refused") })
+	if s := status("/b"); s != 200 {
+		t.Errorf("/b after a refused reload: %d, want 200", s)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+	if strings.Contains(logs.String(), `"level":"ERROR","msg":"serving"`) {
+		t.Error("unexpected log")
+	}
+}
