@@ -98,7 +98,8 @@ type IdentityHeader struct {
 	// Header is the response header's name, e.g. X-Auth-Request-User.
 	Header string `yaml:"header"`
 	// Claim is the claim's name; a dotted path (realm_access.roles) walks
-	// nested objects. "$scopes" is the token's scopes as the issuer reads
+	// nested objects, but a name starting with https:// or http:// is one
+	// namespaced claim. "$scopes" is the token's scopes as the issuer reads
 	// them (space-separated). Arrays are joined with commas.
 	Claim string `yaml:"claim"`
 }
@@ -134,7 +135,7 @@ type Rule struct {
 	Roles       []string `yaml:"roles"`
 	Permissions []string `yaml:"permissions"`
 	// Claims must each equal the given string (claim name → value; a
-	// dotted name walks nested objects).
+	// dotted name walks nested objects, see ClaimPath).
 	Claims map[string]string `yaml:"claims"`
 }
 
@@ -308,7 +309,7 @@ func (c *Config) check() error {
 		if !validHeaderName(h.Header) {
 			l.add(p, "identity header %q is not a valid header name", h.Header)
 		}
-		if h.Claim == "" || strings.Contains(h.Claim, "..") || strings.HasPrefix(h.Claim, ".") || strings.HasSuffix(h.Claim, ".") {
+		if h.Claim == "" || slices.Contains(ClaimPath(h.Claim), "") {
 			l.add(p, "identity header %q: claim %q is not a claim name or dotted path", h.Header, h.Claim)
 		}
 	}
@@ -497,7 +498,7 @@ func (r Rule) Policy() (p authz.Policy, err error) {
 	}
 	slices.Sort(names)
 	for _, k := range names {
-		ps = append(ps, authz.ClaimPath(k).Equals(r.Claims[k]))
+		ps = append(ps, authz.Claim(ClaimPath(k)...).Equals(r.Claims[k]))
 	}
 	if r.Anonymous {
 		if len(ps) > 0 {
@@ -512,4 +513,15 @@ func (r Rule) Policy() (p authz.Policy, err error) {
 		return ps[0], nil
 	}
 	return authz.All(ps...), nil
+}
+
+// ClaimPath splits a claim name as the file writes it: a dotted path
+// ("realm_access.roles") walks nested objects, except that a name starting
+// with "https://" or "http://" is one namespaced claim, dots and all
+// (Auth0's "https://example.com/roles").
+func ClaimPath(name string) []string {
+	if strings.HasPrefix(name, "https://") || strings.HasPrefix(name, "http://") {
+		return []string{name}
+	}
+	return strings.Split(name, ".")
 }

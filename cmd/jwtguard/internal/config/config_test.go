@@ -105,3 +105,19 @@ func TestPresets(t *testing.T) {
 		}
 	}
 }
+
+func TestClaimPath(t *testing.T) {
+	tests := map[string][]string{
+		"sub":                       {"sub"},
+		"realm_access.roles":        {"realm_access", "roles"},
+		"https://example.com/roles": {"https://example.com/roles"},
+	}
+	for in, want := range tests {
+		if got := ClaimPath(in); strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("ClaimPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if _, err := (Rule{Claims: map[string]string{"https://example.com/tenant": "acme", "org.id": "1"}}).Policy(); err != nil {
+		t.Error(err)
+	}
+}

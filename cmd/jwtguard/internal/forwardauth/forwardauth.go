@@ -428,7 +428,7 @@ func claimValue(c *authz.Claims, name string) (string, bool) {
 	case "sub":
 		s = c.Subject
 	default:
-		v, ok := c.Lookup(strings.Split(name, ".")...)
+		v, ok := c.Lookup(config.ClaimPath(name)...)
 		if !ok {
 			return "", false
 		}

@@ -92,12 +92,22 @@ func ask(h http.Handler, endpoint, method, host, uri, token string, extra http.H
 
 func TestDecisions(t *testing.T) {
 	idp := authztest.NewT(t)
-	a := newAuthorizer(t, testConfig(idp.URL(), ""))
+	a := newAuthorizer(t, testConfig(idp.URL(), `identity_headers:
+  - {header: X-Auth-Request-User, claim: sub}
+  - {header: X-Auth-Request-Email, claim: email}
+  - {header: X-Auth-Request-Scopes, claim: $scopes}
+  - {header: X-Auth-Request-Tenant, claim: tenant}
+  - {header: X-Roles, claim: "https://example.com/roles"}
+  - {header: X-Org, claim: org.id}
+  - {header: X-Missing, claim: nope}
+`))
 	mint := func(scope string) string {
 		c := idp.Claims("alice", aud)
 		c["scope"] = scope
 		c["email"] = "alice@example.com"
 		c["tenant"] = "acme"
+		c["https://example.com/roles"] = []string{"a", "b"}
+		c["org"] = map[string]any{"id": 42}
 		return idp.MustMint(t, c)
 	}
 	read, write, admin := mint("read:messages"), mint("write:messages"), mint("admin read:messages")
@@ -154,7 +164,8 @@ func TestDecisions(t *testing.T) {
 				}
 				if tt.user != "" {
 					h := rec.Header()
-					if h.Get("X-Auth-Request-Email") != "alice@example.com" || h.Get("X-Auth-Request-Tenant") != "acme" || h.Get("X-Auth-Request-Scopes") == "" {
+					if h.Get("X-Auth-Request-Email") != "alice@example.com" || h.Get("X-Auth-Request-Tenant") != "acme" || h.Get("X-Auth-Request-Scopes") == "" ||
+						h.Get("X-Roles") != "a,b" || h.Get("X-Org") != "42" || h.Get("X-Missing") != "" {
 						t.Errorf("identity headers: %v", h)
 					}
 				}
