@@ -169,18 +169,25 @@ func Parse(name string, data []byte) (*Config, error) {
 	c := &Config{file: name}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
+	var typeErrs error
 	if err := dec.Decode(c); err != nil {
-		if errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		switch {
+		case errors.Is(err, io.EOF):
 			return nil, &Error{File: name, Msg: "empty file"}
+		case !errors.As(err, &te):
+			return nil, yamlErrors(name, err) // a syntax error: nothing more to check
 		}
-		return nil, yamlErrors(name, err)
+		// yaml.v3 decodes the rest after a type error (an unknown field):
+		// check it too, so that every error is reported at once.
+		typeErrs = yamlErrors(name, err)
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err == nil && len(root.Content) > 0 {
 		c.root = root.Content[0]
 	}
 	c.applyDefaults()
-	if err := c.check(); err != nil {
+	if err := errors.Join(typeErrs, c.check()); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -21,6 +21,10 @@
 // before rules are matched (see NormalizePath) and a request whose path
 // cannot be is denied, as is one that no rule matches.
 //
+// /healthz answers 200, /readyz 200 once every issuer has keys, and
+// /metrics the decision counters, latency histogram and key state in the
+// Prometheus text format.
+//
 // The Authorizer's configuration is swapped atomically by Reload: a
 // request in flight finishes with the state it started with.
 package forwardauth

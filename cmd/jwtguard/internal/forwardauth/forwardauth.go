@@ -40,6 +40,7 @@ type Authorizer struct {
 	log      *slog.Logger
 	extra    []authz.Option
 	warmWait time.Duration
+	metrics  *metrics
 }
 
 type state struct {
@@ -69,7 +70,7 @@ func WithWarmWait(d time.Duration) Option { return func(a *Authorizer) { a.warmW
 // New builds an Authorizer for cfg and fetches the issuers' keys, waiting
 // up to the warm wait.
 func New(cfg *config.Config, opts ...Option) (*Authorizer, error) {
-	a := &Authorizer{log: slog.Default(), warmWait: 5 * time.Second}
+	a := &Authorizer{log: slog.Default(), warmWait: 5 * time.Second, metrics: newMetrics()}
 	for _, o := range opts {
 		o(a)
 	}
@@ -165,6 +166,8 @@ func (a *Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case p == PathForward:
 		t, err := forwardTarget(r)
 		a.decide(w, r, "forward", t, err)
+	case p == PathMetrics:
+		a.serveMetrics(w)
 	case p == PathHealth:
 		w.Write([]byte("ok\n"))
 	case p == PathReady:
@@ -367,6 +370,7 @@ func (a *Authorizer) deny(w http.ResponseWriter, st *state, err error, d *decisi
 }
 
 func (a *Authorizer) logDecision(ctx context.Context, d decision, took time.Duration) {
+	a.metrics.observe(d.endpoint, d.status, d.reason, took)
 	level := slog.LevelInfo
 	switch {
 	case d.status == http.StatusOK:

@@ -366,3 +366,30 @@ func TestLogsHoldNoToken(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func TestMetrics(t *testing.T) {
+	idp := authztest.NewT(t)
+	a := newAuthorizer(t, testConfig(idp.URL(), ""))
+	c := idp.Claims("alice", aud)
+	c["scope"] = "read:messages"
+	tok := idp.MustMint(t, c)
+	ask(a, "nginx", "GET", "h", "/api/x", tok, nil)
+	ask(a, "nginx", "GET", "h", "/api/x", tok, nil)
+	ask(a, "forward", "GET", "h", "/api/x", "", nil)
+	ask(a, "forward", "GET", "h", "/admin", "", nil)
+	rec := httptest.NewRecorder()
+	a.ServeHTTP(rec, httptest.NewRequest("GET", PathMetrics, nil))
+	body := rec.Body.String()
+	for _, w := range []string{
+		`jwtguard_decisions_total{endpoint="nginx",status="200",reason="allowed"} 2`,
+		`jwtguard_decisions_total{endpoint="forward",status="401",reason="missing_token"} 1`,
+		`jwtguard_decisions_total{endpoint="forward",status="403",reason="no_rule"} 1`,
+		`jwtguard_decision_duration_seconds_count 4`,
+		`jwtguard_issuer_keys{issuer="` + idp.URL() + `"} 1`,
+		`jwtguard_token_cache_requests_total{result="hit"} 1`,
+	} {
+		if !strings.Contains(body, w) {
+			t.Errorf("metrics lack %q:\n%s", w, body)
+		}
+	}
+}
