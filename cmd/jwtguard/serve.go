@@ -48,6 +48,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) int {
 // Each value on reload re-reads the file at path. ln, when not nil, is
 // used instead of listening on cfg.Listen.
 func serve(ctx context.Context, cfg *config.Config, path string, ln net.Listener, reload <-chan os.Signal, logOut io.Writer) error {
+	seen := fileStamp(path) // before serving: a change from now on is a reload
 	level := new(slog.LevelVar)
 	setLevel(level, cfg.LogLevel)
 	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: level}))
@@ -71,11 +72,35 @@ func serve(ctx context.Context, cfg *config.Config, path string, ln net.Listener
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "issuers", len(cfg.Issuers), "rules", len(cfg.Rules))
+	poll := time.NewTicker(watchInterval)
+	defer poll.Stop()
 	for {
+		changed := false
 		select {
+		case <-poll.C:
+			// Reload when the file changes (size, modification time or
+			// inode, as an editor's rename or a ConfigMap's symlink swap
+			// does), as SIGHUP would.
+			if st := fileStamp(path); st != seen && st != (stamp{}) {
+				seen, changed = st, true
+			}
+		case <-reload:
+			seen, changed = fileStamp(path), true
 		case err := <-done:
 			return err
-		case <-reload:
+		case <-ctx.Done():
+			log.Info("shutting down")
+			sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(sctx); err != nil {
+				return err
+			}
+			if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		}
+		if changed {
 			next, err := config.Load(path)
 			if err == nil {
 				err = a.Reload(next)
@@ -89,19 +114,29 @@ func serve(ctx context.Context, cfg *config.Config, path string, ln net.Listener
 			}
 			setLevel(level, next.LogLevel)
 			log.Info("reloaded", "issuers", len(next.Issuers), "rules", len(next.Rules))
-		case <-ctx.Done():
-			log.Info("shutting down")
-			sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-			defer cancel()
-			if err := srv.Shutdown(sctx); err != nil {
-				return err
-			}
-			if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
 		}
 	}
+}
+
+// watchInterval is how often serve looks at its configuration file.
+var watchInterval = 2 * time.Second
+
+// stamp identifies a version of a file.
+type stamp struct {
+	size, mtime int64
+	ino         uint64
+}
+
+func fileStamp(path string) stamp {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return stamp{}
+	}
+	s := stamp{size: fi.Size(), mtime: fi.ModTime().UnixNano()}
+	if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
+		s.ino = sys.Ino
+	}
+	return s
 }
 
 func setLevel(l *slog.LevelVar, s string) {

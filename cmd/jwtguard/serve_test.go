@@ -123,3 +123,50 @@ func TestServeReloadAndShutdown(t *testing.T) {
 		t.Error("unexpected log")
 	}
 }
+
+// TestServeReloadOnFileChange: a changed file is picked up without a
+// signal.
+func TestServeReloadOnFileChange(t *testing.T) {
+	defer func(d time.Duration) { watchInterval = d }(watchInterval)
+	watchInterval = 20 * time.Millisecond
+	idp := authztest.NewT(t)
+	yaml := func(p string) string {
+		return fmt.Sprintf("issuers:\n  - issuer: %s\n    audiences: [api]\nrules:\n  - paths: [%s]\n    anonymous: true\n", idp.URL(), p)
+	}
+	path := writeFile(t, yaml("/a"))
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var logs syncBuffer
+	go func() { done <- serve(ctx, cfg, path, ln, nil, &logs) }()
+	defer func() { cancel(); <-done }()
+	status := func(uri string) int {
+		req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/auth/forward", nil)
+		req.Header.Set("X-Forwarded-Method", "GET")
+		req.Header.Set("X-Forwarded-Uri", uri)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if s := status("/a"); s != 200 {
+		t.Fatalf("/a: %d", s)
+	}
+	if err := os.WriteFile(path, []byte(yaml("/bbb")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(5 * time.Second); status("/bbb") != 200; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("the changed file was not loaded (stamp %+v); logs:\n%s", fileStamp(path), logs.String())
+		}
+	}
+}

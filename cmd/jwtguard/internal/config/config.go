@@ -134,9 +134,24 @@ type Rule struct {
 	// claims).
 	Roles       []string `yaml:"roles"`
 	Permissions []string `yaml:"permissions"`
+	// Tenant requires roles or permissions in one tenant of Descope's
+	// tenants claim (tenants.<id>.roles / .permissions), the tenant being
+	// named by a claim of the token.
+	Tenant *TenantRule `yaml:"tenant"`
 	// Claims must each equal the given string (claim name → value; a
 	// dotted name walks nested objects, see ClaimPath).
 	Claims map[string]string `yaml:"claims"`
+}
+
+// TenantRule is a rule's tenant requirement.
+type TenantRule struct {
+	// FromClaim names the claim holding the tenant ID [dct, Descope's
+	// current tenant].
+	FromClaim string `yaml:"from_claim"`
+	// Roles and Permissions are all required in that tenant; with neither,
+	// membership of the tenant is enough.
+	Roles       []string `yaml:"roles"`
+	Permissions []string `yaml:"permissions"`
 }
 
 // Error is one configuration problem, at a line of the file.
@@ -499,6 +514,22 @@ func (r Rule) Policy() (p authz.Policy, err error) {
 	if len(r.Permissions) > 0 {
 		ps = append(ps, authz.RequirePermissions(r.Permissions...))
 	}
+	if t := r.Tenant; t != nil {
+		from := t.FromClaim
+		if from == "" {
+			from = "dct"
+		}
+		src := authz.TenantFromClaim(ClaimPath(from)...)
+		if len(t.Roles) > 0 {
+			ps = append(ps, authz.TenantRoles(src, t.Roles...))
+		}
+		if len(t.Permissions) > 0 {
+			ps = append(ps, authz.TenantPermissions(src, t.Permissions...))
+		}
+		if len(t.Roles) == 0 && len(t.Permissions) == 0 {
+			ps = append(ps, authz.TenantMember(src))
+		}
+	}
 	names := make([]string, 0, len(r.Claims))
 	for k := range r.Claims {
 		names = append(names, k)
@@ -509,7 +540,7 @@ func (r Rule) Policy() (p authz.Policy, err error) {
 	}
 	if r.Anonymous {
 		if len(ps) > 0 {
-			return nil, errors.New("anonymous: true cannot be combined with scopes, roles, permissions or claims")
+			return nil, errors.New("anonymous: true cannot be combined with scopes, roles, permissions, tenant or claims")
 		}
 		return nil, nil
 	}

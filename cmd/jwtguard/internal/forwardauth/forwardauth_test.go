@@ -393,3 +393,27 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 }
+
+func TestTenantRule(t *testing.T) {
+	idp := authztest.NewT(t)
+	a := newAuthorizer(t, fmt.Sprintf(`
+issuers:
+  - issuer: %s
+    audiences: [%s]
+rules:
+  - paths: [/billing/*]
+    tenant: {roles: [billing-admin]}
+`, idp.URL(), aud))
+	mint := func(current string) string {
+		c := idp.Claims("alice", aud)
+		c["dct"] = current
+		c["tenants"] = map[string]any{"t1": map[string]any{"roles": []string{"billing-admin"}}, "t2": map[string]any{"roles": []string{"viewer"}}}
+		return idp.MustMint(t, c)
+	}
+	if rec := ask(a, "forward", "GET", "h", "/billing/x", mint("t1"), nil); rec.Code != 200 {
+		t.Errorf("role in the current tenant: %d", rec.Code)
+	}
+	if rec := ask(a, "forward", "GET", "h", "/billing/x", mint("t2"), nil); rec.Code != 403 {
+		t.Errorf("role in another tenant only: %d", rec.Code)
+	}
+}
