@@ -60,7 +60,7 @@ func forged() http.Header {
 var proxyCases = []proxyCase{
 	{
 		name:  "good token reaches upstream with identity headers",
-		path:  "/api/messages",
+		path:  "/api/messages?page=2",
 		token: func(e *env, t *testing.T) string { return e.token(t, "read:messages") },
 		check: func(t *testing.T, r response, e *env, proxy string) {
 			wantStatus(t, r, 200)

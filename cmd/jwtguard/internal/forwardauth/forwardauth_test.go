@@ -198,6 +198,9 @@ func TestOneHeaderSet(t *testing.T) {
 		{"forward: host list", PathForward, http.Header{
 			"X-Forwarded-Method": {"GET"}, "X-Forwarded-Uri": {"/public/x"}, "X-Forwarded-Host": {"a, b"}}, 500},
 		{"envoy endpoint reads the request itself", PathEnvoy + "/public/x", nil, 200},
+		{"forward endpoint with the client's query (Caddy keeps it)", PathForward + "?a=1", http.Header{
+			"X-Forwarded-Method": {"GET"}, "X-Forwarded-Uri": {"/public/x?a=1"}}, 200},
+		{"envoy: dot-dot out of the prefix is normalised", PathEnvoy + "/public/../api/x", nil, 401},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
