@@ -343,7 +343,11 @@ func issuerHint(d *decoded, issuers []authz.Issuer) string {
 	for _, c := range configured {
 		switch {
 		case strings.TrimSuffix(c, "/") == strings.TrimSuffix(tokIss, "/"):
-			return fmt.Sprintf("the token's iss %q differs from the configured issuer %q only by a trailing slash. Issuers are compared exactly, byte for byte: configure %q (Auth0's iss ends with a slash: use --preset auth0 --domain).", tokIss, c, tokIss)
+			h := fmt.Sprintf("the token's iss %q differs from the configured issuer %q only by a trailing slash. Issuers are compared exactly, byte for byte: configure %q.", tokIss, c, tokIss)
+			if strings.HasSuffix(tokIss, "/") {
+				h += " (Auth0's iss ends with a slash: --preset auth0 --domain <tenant> sets it right.)"
+			}
+			return h
 		case strings.EqualFold(c, tokIss):
 			return fmt.Sprintf("the token's iss %q differs from the configured issuer %q only in letter case. Issuers are compared exactly: configure %q.", tokIss, c, tokIss)
 		case strings.TrimPrefix(strings.TrimPrefix(c, "https://"), "http://") == strings.TrimPrefix(strings.TrimPrefix(tokIss, "https://"), "http://"):

@@ -59,6 +59,8 @@ func TestVerify(t *testing.T) {
 		{"quickstart no token", oidc, "", 64, nil},
 		{"issuer differs by a trailing slash", []string{"--issuer", idp.URL() + "/", "--audience", audience}, mint(nil), 1,
 			[]string{"REJECTED: unknown_issuer", "only by a trailing slash", "configure " + `"` + idp.URL() + `"`}},
+		{"issuer lacks the trailing slash (Auth0)", []string{"--issuer", strings.TrimSuffix(idp.URL(), "/"), "--audience", audience}, mint(func(c map[string]any) { c["iss"] = idp.URL() + "/" }), 1,
+			[]string{"REJECTED: unknown_issuer", "only by a trailing slash", "--preset auth0"}},
 		{"issuer unknown", []string{"--issuer", "https://other.example.com", "--audience", audience}, mint(nil), 1,
 			[]string{"REJECTED: unknown_issuer", "is not a configured issuer", "another tenant"}},
 		{"audience is a client ID", []string{"--issuer", idp.URL(), "--audience", "my-api"}, mint(func(c map[string]any) { c["aud"] = []string{"client-123", "other"} }), 1,
