@@ -159,13 +159,13 @@ func (a *Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(uri, "/") {
 			uri = "/" + uri
 		}
-		a.decide(w, r, "envoy", target{method: r.Method, host: r.Host, uri: uri}, nil)
+		a.serveDecision(w, r, "envoy", target{method: r.Method, host: r.Host, uri: uri}, nil)
 	case p == PathNginx:
 		t, err := nginxTarget(r)
-		a.decide(w, r, "nginx", t, err)
+		a.serveDecision(w, r, "nginx", t, err)
 	case p == PathForward:
 		t, err := forwardTarget(r)
-		a.decide(w, r, "forward", t, err)
+		a.serveDecision(w, r, "forward", t, err)
 	case p == PathMetrics:
 		a.serveMetrics(w)
 	case p == PathHealth:
@@ -274,56 +274,80 @@ type decision struct {
 	issuer, kid                                string
 }
 
-func (a *Authorizer) decide(w http.ResponseWriter, r *http.Request, endpoint string, t target, targetErr error) {
+// result is a decision, independent of the transport that carries it.
+type result struct {
+	status int
+	header http.Header // identity headers on allow; WWW-Authenticate, Retry-After on deny
+	body   string      // on deny
+}
+
+// serveDecision answers an HTTP check request.
+func (a *Authorizer) serveDecision(w http.ResponseWriter, r *http.Request, endpoint string, t target, targetErr error) {
+	res := a.decide(r.Context(), endpoint, t, r.Header.Values("Authorization"), targetErr)
+	h := w.Header()
+	for k, v := range res.header {
+		h[k] = v
+	}
+	if res.status == http.StatusOK {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	http.Error(w, res.body, res.status)
+}
+
+// decide answers one check: the original request t, the values of its
+// Authorization header.
+func (a *Authorizer) decide(ctx context.Context, endpoint string, t target, authorization []string, targetErr error) (res result) {
 	start := time.Now()
 	st := a.state.Load()
 	d := decision{endpoint: endpoint, method: t.method, host: normHost(t.host)}
-	defer func() { a.logDecision(r.Context(), d, time.Since(start)) }()
+	res.header = http.Header{}
+	defer func() {
+		d.status = res.status
+		a.logDecision(ctx, d, time.Since(start))
+	}()
 
 	if targetErr != nil {
 		// The proxy is not configured as this endpoint expects.
-		d.status, d.reason = http.StatusInternalServerError, "misconfigured_proxy: "+targetErr.Error()
-		http.Error(w, "authorizer: "+targetErr.Error(), d.status)
-		return
+		d.reason = "misconfigured_proxy: " + targetErr.Error()
+		return result{status: http.StatusInternalServerError, header: res.header, body: "authorizer: " + targetErr.Error()}
 	}
 	path, err := NormalizePath(t.uri)
 	if err != nil {
-		d.status, d.reason = http.StatusForbidden, "bad_path"
-		http.Error(w, "forbidden: path cannot be normalised", d.status)
-		return
+		d.reason = "bad_path"
+		return result{status: http.StatusForbidden, header: res.header, body: "forbidden: path cannot be normalised"}
 	}
 	d.path = path
 	ru := match(st.rules, d.host, t.method, path)
 	if ru == nil {
-		d.status, d.reason = http.StatusForbidden, "no_rule"
-		http.Error(w, "forbidden: no rule allows this request", d.status)
-		return
+		d.reason = "no_rule"
+		return result{status: http.StatusForbidden, header: res.header, body: "forbidden: no rule allows this request"}
 	}
 	d.rule = ru.name
 	if ru.anonymous {
-		d.status, d.reason = http.StatusOK, "anonymous"
-		setIdentity(w.Header(), st, nil)
-		w.WriteHeader(http.StatusOK)
-		return
+		d.reason = "anonymous"
+		setIdentity(res.header, st, nil)
+		res.status = http.StatusOK
+		return res
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), st.cfg.DecisionTimeout)
+	vctx, cancel := context.WithTimeout(ctx, st.cfg.DecisionTimeout)
 	defer cancel()
 	var claims *authz.Claims
-	token, err := bearer(r)
+	token, err := bearer(authorization)
 	if err == nil {
-		claims, err = st.v.Validate(ctx, token)
+		claims, err = st.v.Validate(vctx, token)
 	}
 	if err == nil {
 		d.issuer, d.kid = claims.IssuerName, claims.KeyID
-		err = ru.policy.Check(ctx, claims)
+		err = ru.policy.Check(vctx, claims)
 	}
 	if err != nil {
-		a.deny(w, st, err, &d)
-		return
+		return deny(st, err, &d)
 	}
-	setIdentity(w.Header(), st, claims)
-	d.status, d.reason = http.StatusOK, "allowed"
-	w.WriteHeader(http.StatusOK)
+	setIdentity(res.header, st, claims)
+	d.reason = "allowed"
+	res.status = http.StatusOK
+	return res
 }
 
 // setIdentity sets every identity header of an allowed request: the
@@ -341,8 +365,8 @@ func setIdentity(h http.Header, st *state, claims *authz.Claims) {
 	}
 }
 
-func (a *Authorizer) deny(w http.ResponseWriter, st *state, err error, d *decision) {
-	d.status = nethttp.Status(err)
+func deny(st *state, err error, d *decision) result {
+	res := result{status: nethttp.Status(err), header: http.Header{}}
 	var ve *authz.ValidationError
 	var pe *authz.PolicyError
 	switch {
@@ -359,14 +383,14 @@ func (a *Authorizer) deny(w http.ResponseWriter, st *state, err error, d *decisi
 	default:
 		d.reason = "error: " + err.Error()
 	}
-	h := w.Header()
 	if c := nethttp.Challenge(st.cfg.Realm, err, st.cfg.HideDescriptions); c != "" {
-		h.Set("WWW-Authenticate", c)
+		res.header.Set("WWW-Authenticate", c)
 	}
-	if d.status == http.StatusServiceUnavailable {
-		h.Set("Retry-After", st.retryAfter)
+	if res.status == http.StatusServiceUnavailable {
+		res.header.Set("Retry-After", st.retryAfter)
 	}
-	http.Error(w, http.StatusText(d.status), d.status)
+	res.body = http.StatusText(res.status)
+	return res
 }
 
 func (a *Authorizer) logDecision(ctx context.Context, d decision, took time.Duration) {
@@ -401,8 +425,7 @@ var errMalformedAuth = &authz.ValidationError{Err: authz.ErrMalformed, Reason: a
 
 // bearer returns the Bearer token of the Authorization header: "" (no
 // token) when there is none or it uses another scheme.
-func bearer(r *http.Request) (string, error) {
-	vs := r.Header.Values("Authorization")
+func bearer(vs []string) (string, error) {
 	switch len(vs) {
 	case 0:
 		return "", nil
