@@ -23,8 +23,8 @@
 //	64  usage error (bad flags, unreadable config)
 //
 // serve runs the forward-auth authorizer for nginx auth_request,
-// ingress-nginx, Traefik ForwardAuth, Caddy forward_auth and Envoy HTTP
-// ext_authz; see docs/authorizer.md for its configuration and the proxies'
+// ingress-nginx, Traefik ForwardAuth, Caddy forward_auth and Envoy ext_authz
+// (HTTP, and gRPC with grpc_listen); see docs/authorizer.md for its configuration and the proxies'
 // settings. It reloads its configuration on SIGHUP and shuts down
 // gracefully on SIGTERM or SIGINT. Exit code 64 means the configuration
 // was refused (every error is printed with its line), 1 any other failure.

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"google.golang.org/grpc"
+
 	"github.com/jwtguard/jwtguard/cmd/jwtguard/internal/config"
 	"github.com/jwtguard/jwtguard/cmd/jwtguard/internal/forwardauth"
 )
@@ -69,8 +71,24 @@ func serve(ctx context.Context, cfg *config.Config, path string, ln net.Listener
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	done := make(chan error, 1)
+	done := make(chan error, 2)
 	go func() { done <- srv.Serve(ln) }()
+	var gsrv *grpc.Server
+	if cfg.GRPCListen != "" {
+		gln, err := net.Listen("tcp", cfg.GRPCListen)
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		gsrv = grpc.NewServer()
+		a.RegisterEnvoyGRPC(gsrv)
+		go func() {
+			if err := gsrv.Serve(gln); err != nil {
+				done <- err
+			}
+		}()
+		log.Info("serving Envoy gRPC ext_authz", "addr", gln.Addr().String())
+	}
 	log.Info("serving", "addr", ln.Addr().String(), "issuers", len(cfg.Issuers), "rules", len(cfg.Rules))
 	poll := time.NewTicker(watchInterval)
 	defer poll.Stop()
@@ -92,6 +110,15 @@ func serve(ctx context.Context, cfg *config.Config, path string, ln net.Listener
 			log.Info("shutting down")
 			sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 			defer cancel()
+			if gsrv != nil {
+				stopped := make(chan struct{})
+				go func() { gsrv.GracefulStop(); close(stopped) }()
+				select {
+				case <-stopped:
+				case <-sctx.Done():
+					gsrv.Stop()
+				}
+			}
 			if err := srv.Shutdown(sctx); err != nil {
 				return err
 			}
@@ -109,8 +136,8 @@ func serve(ctx context.Context, cfg *config.Config, path string, ln net.Listener
 				log.Error("reload refused; the previous configuration stays", "error", err.Error())
 				continue
 			}
-			if next.Listen != cfg.Listen {
-				log.Warn("listen address changed: restart to apply it", "listen", cfg.Listen)
+			if next.Listen != cfg.Listen || next.GRPCListen != cfg.GRPCListen {
+				log.Warn("listen address changed: restart to apply it", "listen", cfg.Listen, "grpc_listen", cfg.GRPCListen)
 			}
 			setLevel(level, next.LogLevel)
 			log.Info("reloaded", "issuers", len(next.Issuers), "rules", len(next.Rules))

@@ -13,6 +13,10 @@ import (
 	"testing"
 	"time"
 
+	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
 	"github.com/jwtguard/jwtguard/authztest"
 	"github.com/jwtguard/jwtguard/cmd/jwtguard/internal/config"
 )
@@ -168,5 +172,53 @@ func TestServeReloadOnFileChange(t *testing.T) {
 		if time.Now().After(end) {
 			t.Fatalf("the changed file was not loaded (stamp %+v); logs:\n%s", fileStamp(path), logs.String())
 		}
+	}
+}
+
+// TestServeGRPC: with grpc_listen, serve answers Envoy's gRPC Check too.
+func TestServeGRPC(t *testing.T) {
+	idp := authztest.NewT(t)
+	gln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gaddr := gln.Addr().String()
+	gln.Close()
+	path := writeFile(t, fmt.Sprintf("grpc_listen: %s\nissuers:\n  - issuer: %s\n    audiences: [api]\nrules:\n  - paths: [/open]\n    anonymous: true\n", gaddr, idp.URL()))
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var logs syncBuffer
+	go func() { done <- serve(ctx, cfg, path, ln, nil, &logs) }()
+	conn, err := grpc.NewClient(gaddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	req := &authv3.CheckRequest{Attributes: &authv3.AttributeContext{Request: &authv3.AttributeContext_Request{
+		Http: &authv3.AttributeContext_HttpRequest{Method: "GET", Host: "h", Path: "/open"},
+	}}}
+	var res *authv3.CheckResponse
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		cctx, ccancel := context.WithTimeout(context.Background(), time.Second)
+		res, err = authv3.NewAuthorizationClient(conn).Check(cctx, req)
+		ccancel()
+		if err == nil || time.Now().After(end) {
+			break
+		}
+	}
+	if err != nil || res.GetStatus().GetCode() != 0 {
+		t.Errorf("Check: %v, %v; logs:\n%s", res, err, logs.String())
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
 	}
 }

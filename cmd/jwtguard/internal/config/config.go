@@ -21,6 +21,9 @@ import (
 type Config struct {
 	// Listen is the address the authorizer listens on [127.0.0.1:9091].
 	Listen string `yaml:"listen"`
+	// GRPCListen, when set, is the address of Envoy's gRPC external
+	// authorization service (envoy.service.auth.v3.Authorization).
+	GRPCListen string `yaml:"grpc_listen"`
 	// Realm is the realm of the WWW-Authenticate challenges [jwtguard].
 	Realm string `yaml:"realm"`
 	// HideDescriptions leaves error_description out of challenges.

@@ -13,6 +13,8 @@
 //	                X-Forwarded-Method, -Proto, -Host, -Uri
 //	/auth/envoy/…   Envoy HTTP ext_authz (path_prefix /auth/envoy): the
 //	                check request's own method, path and Host
+//	gRPC Check      Envoy gRPC ext_authz (RegisterEnvoyGRPC): the check
+//	                request's attributes.request.http
 //
 // Answers: 200 exactly to allow (Envoy treats any other 2xx as a denial),
 // with the identity headers; 401 or 403 with an RFC 6750 challenge to deny;
