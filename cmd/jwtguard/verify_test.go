@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -179,7 +180,7 @@ func TestRelative(t *testing.T) {
 func writeFile(t *testing.T, content string) string {
 	t.Helper()
 	p := t.TempDir() + "/jwtguard.yaml"
-	if err := osWriteFile(p, content); err != nil {
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return p
