@@ -222,3 +222,16 @@ func TestServeGRPC(t *testing.T) {
 		t.Errorf("serve: %v", err)
 	}
 }
+
+// TestExampleConfig: the example configuration (the one in
+// docs/authorizer.md) is accepted.
+func TestExampleConfig(t *testing.T) {
+	cfg, err := config.Load("example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := cfg.AuthzIssuers()
+	if err != nil || len(is) != 7 || cfg.GRPCListen == "" || len(cfg.Rules) != 4 {
+		t.Errorf("issuers %d, rules %d, grpc %q, err %v", len(is), len(cfg.Rules), cfg.GRPCListen, err)
+	}
+}
