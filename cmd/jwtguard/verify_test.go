@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -76,6 +78,8 @@ func TestVerify(t *testing.T) {
 			[]string{"REJECTED: not_yet_valid", "becomes valid", "clock skew of about 1 h 59 min"}},
 		{"skew absorbed by leeway", append([]string{"--leeway", "10m"}, oidc...), mint(func(c map[string]any) { c["iat"] = now.Add(5 * time.Minute).Unix() }), 0, []string{"VALID"}},
 		{"no exp", oidc, mint(func(c map[string]any) { delete(c, "exp") }), 1, []string{"REJECTED: missing_exp", "requires every token to expire"}},
+		{"unsigned token", oidc, unsigned(t, `{"alg":"none"}`, idp.URL()), 1, []string{"REJECTED: alg_not_allowed", `unsigned (alg "none")`}},
+		{"HMAC token", oidc, unsigned(t, `{"alg":"HS256"}`, idp.URL()) + "c2ln", 1, []string{"REJECTED: alg_not_allowed", "HS256, a shared secret", "RS256"}},
 		{"opaque token", oidc, "abcdef0123456789", 1, []string{"REJECTED: malformed", "opaque access token"}},
 		{"encrypted token", oidc, "a.b.c.d.e", 1, []string{"REJECTED: malformed", "JWE", "audience="}},
 		{"type required", []string{"--config", writeFile(t, "issuers:\n  - issuer: "+idp.URL()+"\n    audiences: ["+audience+"]\n    types: [at+jwt]\nrules:\n  - paths: ['*']\n")}, mint(nil, authztest.WithType("JWT")), 1,
@@ -184,4 +188,12 @@ func writeFile(t *testing.T, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// unsigned builds header.payload. (no signature) for a token of iss.
+func unsigned(t *testing.T, header, iss string) string {
+	t.Helper()
+	enc := base64.RawURLEncoding.EncodeToString
+	payload := fmt.Sprintf(`{"iss":%q,"sub":"alice","aud":%q,"exp":%d}`, iss, audience, time.Now().Add(time.Hour).Unix())
+	return enc([]byte(header)) + "." + enc([]byte(payload)) + "."
 }
