@@ -14,6 +14,5 @@ require (
 
 require (
 	filippo.io/bigmod v0.1.0 // indirect
-	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.11.0 // indirect
 )
