@@ -373,6 +373,8 @@ type rejection struct {
 	st        *status.Status
 	cause     error
 	challenge string
+	dpop      string // the DPoP challenge, when the Validator accepts DPoP
+	nonce     string // a DPoP nonce to use (use_dpop_nonce)
 }
 
 // Error returns the code, the message and the cause, none of which holds
@@ -414,16 +416,43 @@ func (g *Guard) reject(ctx context.Context, err error) error {
 	default:
 		msg = "authorization failed"
 	}
-	return &rejection{st: status.New(code, msg), cause: err, challenge: o.Challenge(g.realm, g.hideDesc)}
+	r := &rejection{st: status.New(code, msg), cause: err, challenge: o.Challenge(g.realm, g.hideDesc)}
+	if g.v.DPoPMode() != authz.DPoPDisabled {
+		r.dpop = o.DPoPChallenge(g.v.DPoPAlgorithms(), g.hideDesc)
+		if errors.Is(err, authz.ErrDPoPNonce) {
+			r.nonce = g.v.DPoPNonce()
+		}
+		if g.v.DPoPMode() == authz.DPoPRequired {
+			r.challenge, r.dpop = r.dpop, "" // Bearer is not accepted
+		}
+	}
+	return r
 }
 
 // trailer returns the "www-authenticate" trailer for an error of
 // Authorize, or nil.
+//
+// With DPoP enabled it also holds the DPoP challenge (RFC 9449 §7.1; first
+// for a proof error, alone when DPoP is required) and, for use_dpop_nonce,
+// a "dpop-nonce" entry with the nonce to put in the next proof.
 func trailer(err error) metadata.MD {
-	if r, ok := err.(*rejection); ok && r.challenge != "" {
-		return metadata.Pairs("www-authenticate", r.challenge)
+	r, ok := err.(*rejection)
+	if !ok || r.challenge == "" {
+		return nil
 	}
-	return nil
+	md := metadata.MD{}
+	switch {
+	case r.dpop == "":
+		md.Append("www-authenticate", r.challenge)
+	case r.st.Code() == codes.Unauthenticated && strings.Contains(r.dpop, `error="invalid_dpop_proof"`) || strings.Contains(r.dpop, `error="use_dpop_nonce"`):
+		md.Append("www-authenticate", r.dpop, r.challenge)
+	default:
+		md.Append("www-authenticate", r.challenge, r.dpop)
+	}
+	if r.nonce != "" {
+		md.Append("dpop-nonce", r.nonce)
+	}
+	return md
 }
 
 // contextKey is the type of the package's context keys: a pointer, so no

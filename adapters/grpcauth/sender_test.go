@@ -1,7 +1,9 @@
 package grpcauth_test
 
 import (
+	"context"
 	"net"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc"
@@ -9,6 +11,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"github.com/jwtguard/jwtguard/authz"
 	"github.com/jwtguard/jwtguard/authztest"
@@ -65,5 +69,46 @@ func TestDPoP(t *testing.T) {
 				t.Fatalf("code %v (%s), want %v", r.code, r.msg, tc.want)
 			}
 		})
+	}
+}
+
+// TestDPoPNonce: use_dpop_nonce comes with a "dpop-nonce" trailer, and a
+// proof carrying that nonce is accepted.
+func TestDPoPNonce(t *testing.T) {
+	f := newFixture(t, authz.WithDPoP(authz.DPoPOptions{Mode: authz.DPoPAllowed, NonceSecret: []byte("a DPoP nonce secret of 32 bytes!")}))
+	g := newGuard(t, f.v)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer(grpc.UnaryInterceptor(g.Unary))
+	healthpb.RegisterHealthServer(srv, healthServer{health.NewServer()})
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	client := healthpb.NewHealthClient(conn)
+	key, _ := authztest.NewDPoPKey("ES256")
+	tok := f.token(t, "", func(c map[string]any) { c["cnf"] = key.Confirmation() })
+	htu := "http://" + lis.Addr().String() + checkMethod
+	check := func(opts ...authztest.ProofOption) (codes.Code, metadata.MD) {
+		p, err := key.Proof("POST", htu, tok, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "DPoP "+tok, "dpop", p)
+		var tr metadata.MD
+		_, err = client.Check(ctx, &healthpb.HealthCheckRequest{}, grpc.Trailer(&tr))
+		return status.Code(err), tr
+	}
+	code, tr := check()
+	if code != codes.Unauthenticated || len(tr["dpop-nonce"]) != 1 || !strings.Contains(tr["www-authenticate"][0], `error="use_dpop_nonce"`) {
+		t.Fatalf("without a nonce: %v, trailer %v", code, tr)
+	}
+	if code, tr := check(authztest.WithProofNonce(tr["dpop-nonce"][0])); code != codes.OK {
+		t.Fatalf("with the nonce: %v, trailer %v", code, tr)
 	}
 }
