@@ -1,6 +1,7 @@
 package authzotel
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -47,6 +48,12 @@ const (
 	// MetricTokenCacheLookups counts verified-token cache lookups by
 	// result ({lookup}); see Observe.
 	MetricTokenCacheLookups = "jwtguard.token_cache.lookups"
+	// MetricStoreRejections counts documents read from the shared key
+	// store and refused — no or a wrong MAC, out of bounds, another
+	// issuer's — by issuer and reason (error.type: mac, size, format,
+	// issuer, bounds, keys) ({document}). Any of them in a fleet whose
+	// replicas share one secret means someone else writes the store.
+	MetricStoreRejections = "jwtguard.keys.store_rejections"
 )
 
 // Attribute keys of this package. Where OpenTelemetry's semantic
@@ -161,6 +168,7 @@ type Instruments struct {
 	keysAge            metric.Float64ObservableGauge
 	keys               metric.Int64ObservableGauge
 	cacheLookups       metric.Int64ObservableCounter
+	storeRejections    metric.Int64Counter
 
 	namesMu sync.RWMutex
 	names   map[string]string // issuer URL → configured Name
@@ -223,7 +231,7 @@ func New(opts ...Option) (*Instruments, error) {
 			trace.WithAttributes(c.extra...),
 		},
 	}
-	var errs [7]error
+	var errs [8]error
 	in.validations, errs[0] = in.meter.Int64Counter(MetricValidations,
 		metric.WithUnit("{validation}"),
 		metric.WithDescription("Tokens validated, by issuer, outcome and reason."))
@@ -247,6 +255,9 @@ func New(opts ...Option) (*Instruments, error) {
 	in.cacheLookups, errs[6] = in.meter.Int64ObservableCounter(MetricTokenCacheLookups,
 		metric.WithUnit("{lookup}"),
 		metric.WithDescription("Verified-token cache lookups, by result (hit or miss)."))
+	in.storeRejections, errs[7] = in.meter.Int64Counter(MetricStoreRejections,
+		metric.WithUnit("{document}"),
+		metric.WithDescription("Documents read from the shared key store and refused, by issuer and reason."))
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, fmt.Errorf("otel: %w", err)
 	}
@@ -256,7 +267,13 @@ func New(opts ...Option) (*Instruments, error) {
 // Hooks returns the hooks to pass to authz.WithHooks. Pass them once per
 // Validator.
 func (in *Instruments) Hooks() authz.Hooks {
-	return authz.Hooks{Validate: in.wrapValidate, Fetch: in.wrapFetch}
+	return authz.Hooks{Validate: in.wrapValidate, Fetch: in.wrapFetch, StoreRejected: in.storeRejected}
+}
+
+// storeRejected counts a refused stored document.
+func (in *Instruments) storeRejected(r authz.StoreRejection) {
+	in.learn(r.IssuerURL, r.Issuer)
+	in.storeRejections.Add(context.Background(), 1, in.measurement(setKey{kind: setIssuer, issuer: r.Issuer, reason: r.Reason}).add...)
 }
 
 // setKey identifies one metric attribute set; every field has bounded

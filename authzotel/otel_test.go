@@ -21,6 +21,7 @@ import (
 	"github.com/jwtguard/jwtguard/authz"
 	"github.com/jwtguard/jwtguard/authzotel"
 	"github.com/jwtguard/jwtguard/authztest"
+	"github.com/jwtguard/jwtguard/keystore/memory"
 )
 
 func TestValidate(t *testing.T) {
@@ -701,5 +702,23 @@ func TestFetchSpanIsChildOfValidation(t *testing.T) {
 	}
 	if fetch.Parent().SpanID() != validate.SpanContext().SpanID() || fetch.SpanContext().TraceID() != validate.SpanContext().TraceID() {
 		t.Fatalf("fetch span parent = %v, want the validation span %v", fetch.Parent().SpanID(), validate.SpanContext().SpanID())
+	}
+}
+
+// TestStoreRejections: a document in the key store that fails its MAC is
+// counted, by issuer and reason.
+func TestStoreRejections(t *testing.T) {
+	idp := authztest.NewT(t)
+	store := memory.New()
+	if err := store.Put(context.Background(), "jwks:"+idp.URL(), []byte(`jwtguard.v2.forged.{"keys":[]}`), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t, idp, nil, authz.WithStore(store), authz.WithStoreSecret([]byte("a fleet secret of at least 32 bytes")))
+	if _, err := r.v.Validate(context.Background(), idp.MustMint(t, idp.Claims("user-1", audience))); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := valueOf(t, r.collect(t), authzotel.MetricStoreRejections, authzotel.AttrIssuer.String(issuerName), attribute.String("error.type", "mac"))
+	if !ok || got < 1 {
+		t.Fatalf("%s{mac} = %v (found %v), want at least 1", authzotel.MetricStoreRejections, got, ok)
 	}
 }
