@@ -318,7 +318,7 @@ func (g *Guard) Authorize(ctx context.Context, fullMethod string) (context.Conte
 			return ctx, g.reject(ctx, err)
 		}
 	}
-	return context.WithValue(base, claimsKey, claims), nil
+	return authz.ContextWithClaims(base, claims), nil
 }
 
 var errMultiple = &nethttp.RequestError{Description: "more than one authorization value"}
@@ -455,16 +455,10 @@ func trailer(err error) metadata.MD {
 	return md
 }
 
-// contextKey is the type of the package's context keys: a pointer, so no
-// other package can make an equal key.
-type contextKey struct{ name string }
-
-var claimsKey = &contextKey{"claims"}
-
 // ClaimsFromContext returns the claims of the token the call was
 // authorized with. ok is false in a call that passed anonymously
-// (Optional) or did not pass through a Guard.
+// (Optional) or did not pass through a Guard. It is authz.ClaimsFromContext,
+// which reads them from any adapter's context.
 func ClaimsFromContext(ctx context.Context) (*authz.Claims, bool) {
-	c, ok := ctx.Value(claimsKey).(*authz.Claims)
-	return c, ok && c != nil
+	return authz.ClaimsFromContext(ctx)
 }

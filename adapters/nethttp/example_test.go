@@ -130,3 +130,22 @@ func ExampleClassify() {
 	// 403 insufficient_scope [write:messages]
 	// Bearer realm="api", error="insufficient_scope", scope="write:messages"
 }
+
+// Refusals as RFC 9457 problem documents.
+func ExampleProblemDetails() {
+	iss, _ := authztest.New()
+	defer iss.Close()
+	v, _ := authz.New([]authz.Issuer{iss.OIDC("my-api")})
+	defer v.Close()
+
+	protect := nethttp.Require(v, authz.RequireScopes("read:messages"))
+	h := nethttp.Middleware(v, nethttp.WithErrorHandler(nethttp.ProblemDetails))(protect(http.NotFoundHandler()))
+
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/messages", nil))
+	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
+	fmt.Print(rec.Body.String())
+	// Output:
+	// 401 application/problem+json
+	// {"type":"about:blank","title":"Unauthorized","status":401,"detail":"missing_token"}
+}

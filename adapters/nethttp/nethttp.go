@@ -275,7 +275,7 @@ func (g *Guard) Authorize(r *http.Request) (*http.Request, error) {
 			return r, err
 		}
 	}
-	return r.WithContext(context.WithValue(base, claimsKey, claims)), nil
+	return r.WithContext(authz.ContextWithClaims(base, claims)), nil
 }
 
 // WriteError answers a request Authorize rejected: the status is
@@ -319,17 +319,14 @@ func (g *Guard) Reject(w http.ResponseWriter, r *http.Request, err error) (statu
 // other package can make an equal key.
 type contextKey struct{ name string }
 
-var (
-	claimsKey  = &contextKey{"claims"}
-	requestKey = &contextKey{"request"}
-)
+var requestKey = &contextKey{"request"}
 
 // ClaimsFromContext returns the claims of the token the request was
 // authorized with. ok is false in a request that passed anonymously
-// (Optional) or did not pass through a Guard.
+// (Optional) or did not pass through a Guard. It is authz.ClaimsFromContext,
+// which reads them from any adapter's context (chi, echo, gin, gRPC).
 func ClaimsFromContext(ctx context.Context) (*authz.Claims, bool) {
-	c, ok := ctx.Value(claimsKey).(*authz.Claims)
-	return c, ok && c != nil
+	return authz.ClaimsFromContext(ctx)
 }
 
 // RequestFromContext returns the request being authorized, from the
