@@ -311,6 +311,12 @@ type Hooks struct {
 	// and refused (see WithStoreSecret), from the goroutine that read it.
 	// It must return quickly.
 	StoreRejected func(StoreRejection)
+	// Attach is called once by New with the Validator it made, after every
+	// option applied, for integrations that observe the Validator itself
+	// (authzotel's key-age and cache gauges); the function it returns, if
+	// not nil, is called by Close. So one WithHooks wires an integration
+	// whole.
+	Attach func(*Validator) (detach func())
 }
 
 // WithHooks adds hooks. Several WithHooks apply in order: the first is the
@@ -325,6 +331,9 @@ func WithHooks(h Hooks) Option {
 		}
 		if h.StoreRejected != nil {
 			v.rejectHooks = append(v.rejectHooks, h.StoreRejected)
+		}
+		if h.Attach != nil {
+			v.attachHooks = append(v.attachHooks, h.Attach)
 		}
 	}
 }

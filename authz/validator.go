@@ -42,6 +42,8 @@ type Validator struct {
 	validateHooks []func(ValidateFunc) ValidateFunc
 	fetchHooks    []func(FetchFunc) FetchFunc
 	rejectHooks   []func(StoreRejection)
+	attachHooks   []func(*Validator) func()
+	detach        []func()
 	validate      ValidateFunc
 
 	secrets       [][]byte // WithStoreSecret
@@ -145,6 +147,11 @@ func New(issuers []Issuer, opts ...Option) (*Validator, error) {
 		v.wg.Add(1)
 		go v.background()
 	}
+	for _, a := range v.attachHooks {
+		if d := a(v); d != nil {
+			v.detach = append(v.detach, d)
+		}
+	}
 	return v, nil
 }
 
@@ -231,6 +238,9 @@ func (v *Validator) RemoveIssuer(url string) bool {
 // Close with the keys it has, fetching on demand.
 func (v *Validator) Close() error {
 	if v.closed.CompareAndSwap(false, true) {
+		for _, d := range v.detach {
+			d()
+		}
 		v.cancel()
 		v.wg.Wait()
 		v.flights.Close()

@@ -4,11 +4,9 @@
 //
 //	tel, err := authzotel.New() // global tracer and meter providers
 //	if err != nil { ... }
-//	v, err := authz.New(issuers, authz.WithHooks(tel.Hooks()))
+//	v, err := authz.New(issuers, authz.WithHooks(tel.Hooks())) // spans and every metric
 //	if err != nil { ... }
-//	stop, err := tel.Observe(v) // key-set age, key counts, token-cache lookups
-//	if err != nil { ... }
-//	defer stop()
+//	defer v.Close() // also unregisters the observed metrics
 //
 // # Traces
 //
@@ -24,9 +22,9 @@
 //	jwtguard.validation.duration       histogram  s             jwtguard.issuer, jwtguard.outcome, error.type
 //	jwtguard.key.fetches               counter    {fetch}       jwtguard.issuer, jwtguard.fetch.reason, jwtguard.outcome, error.type
 //	jwtguard.key.fetch.duration        histogram  s             jwtguard.issuer, jwtguard.fetch.reason, jwtguard.outcome, error.type
-//	jwtguard.keys.age                  gauge      s             jwtguard.issuer                       (Observe)
-//	jwtguard.keys                      gauge      {key}         jwtguard.issuer                       (Observe)
-//	jwtguard.token_cache.lookups       counter    {lookup}      jwtguard.token_cache.result           (Observe)
+//	jwtguard.keys.age                  gauge      s             jwtguard.issuer                       (Hooks/Observe)
+//	jwtguard.keys                      gauge      {key}         jwtguard.issuer                       (Hooks/Observe)
+//	jwtguard.token_cache.lookups       counter    {lookup}      jwtguard.token_cache.result           (Hooks/Observe)
 //
 // # What is recorded, and what never is
 //

@@ -28,6 +28,18 @@ func (in *Instruments) Observe(v *authz.Validator) (unregister func() error, err
 	if v == nil {
 		return nil, errors.New("otel: Observe: nil Validator")
 	}
+	in.observedMu.Lock()
+	if in.observed == nil {
+		in.observed = map[*authz.Validator]bool{}
+	}
+	if in.observed[v] {
+		// Observed already (Hooks attaches itself): observing twice would
+		// report every gauge twice.
+		in.observedMu.Unlock()
+		return func() error { return nil }, nil
+	}
+	in.observed[v] = true
+	in.observedMu.Unlock()
 	for _, s := range v.Status() {
 		in.learn(s.URL, s.Name)
 	}
@@ -48,7 +60,15 @@ func (in *Instruments) Observe(v *authz.Validator) (unregister func() error, err
 		return nil
 	}, in.keysAge, in.keys, in.cacheLookups)
 	if err != nil {
+		in.observedMu.Lock()
+		delete(in.observed, v)
+		in.observedMu.Unlock()
 		return nil, err
 	}
-	return reg.Unregister, nil
+	return func() error {
+		in.observedMu.Lock()
+		delete(in.observed, v)
+		in.observedMu.Unlock()
+		return reg.Unregister()
+	}, nil
 }

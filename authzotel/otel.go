@@ -177,6 +177,9 @@ type Instruments struct {
 
 	setsMu sync.RWMutex
 	sets   map[setKey]*measurement
+
+	observedMu sync.Mutex
+	observed   map[*authz.Validator]bool
 }
 
 // measurement holds one attribute set as ready-made options, so that
@@ -264,10 +267,22 @@ func New(opts ...Option) (*Instruments, error) {
 	return in, nil
 }
 
-// Hooks returns the hooks to pass to authz.WithHooks. Pass them once per
-// Validator.
+// Hooks returns the hooks to pass to authz.WithHooks — the one step that
+// wires tracing and every metric: the observed ones (key age, keys, cache
+// lookups) are registered when New makes the Validator and unregistered by
+// its Close, so Observe need not be called. Pass them once per Validator.
 func (in *Instruments) Hooks() authz.Hooks {
-	return authz.Hooks{Validate: in.wrapValidate, Fetch: in.wrapFetch, StoreRejected: in.storeRejected}
+	return authz.Hooks{Validate: in.wrapValidate, Fetch: in.wrapFetch, StoreRejected: in.storeRejected, Attach: in.attach}
+}
+
+// attach observes v for its life (see Hooks).
+func (in *Instruments) attach(v *authz.Validator) func() {
+	stop, err := in.Observe(v)
+	if err != nil {
+		global.Handle(err)
+		return nil
+	}
+	return func() { _ = stop() }
 }
 
 // storeRejected counts a refused stored document.
