@@ -25,6 +25,7 @@ type config struct {
 	tenant      func(context.Context) string
 	realm       string
 	hideDesc    bool
+	onError     func(ctx context.Context, err error) error
 	errs        []error
 }
 
@@ -178,6 +179,7 @@ type Guard struct {
 	tenant      func(context.Context) string
 	realm       string
 	hideDesc    bool
+	onError     func(ctx context.Context, err error) error
 }
 
 // New returns a Guard for v. It fails on a nil Validator or an invalid
@@ -197,7 +199,7 @@ func New(v *authz.Validator, opts ...Option) (*Guard, error) {
 	if err := errors.Join(c.errs...); err != nil {
 		return nil, err
 	}
-	g := &Guard{v: v, optionalAll: c.optionalAll, tenant: c.tenant, realm: c.realm, hideDesc: c.hideDesc}
+	g := &Guard{v: v, optionalAll: c.optionalAll, tenant: c.tenant, realm: c.realm, hideDesc: c.hideDesc, onError: c.onError}
 	if len(c.policies) > 0 {
 		g.def = authz.All(c.policies...)
 	}
@@ -238,6 +240,37 @@ func (g *Guard) isOptional(fullMethod string) bool {
 	return g.optionalAll || g.optional[fullMethod] || g.optional[service(fullMethod)]
 }
 
+// WithErrorHandler sets a hook called with every refusal before it is sent:
+// err is the error Authorize returned (its gRPC status — status.FromError —
+// is what the client would get, and errors.As finds the
+// *authz.ValidationError, the policy's error or the malformed-metadata
+// error). The error h returns is sent instead: return err to keep the
+// answer, or another status (status.Error) to change it; the
+// "www-authenticate" trailer is set either way. For logs, metrics or an
+// API's own error details.
+func WithErrorHandler(h func(ctx context.Context, err error) error) Option {
+	return func(c *config) {
+		if h == nil {
+			c.fail("WithErrorHandler(nil)")
+			return
+		}
+		c.onError = h
+	}
+}
+
+// refuse sets the trailer of a refusal and runs the error hook.
+func (g *Guard) refuse(ctx context.Context, err error, setTrailer func(metadata.MD)) error {
+	if md := trailer(err); md != nil {
+		setTrailer(md)
+	}
+	if g.onError != nil {
+		if e := g.onError(ctx, err); e != nil {
+			return e
+		}
+	}
+	return err
+}
+
 // Unary is the unary server interceptor:
 //
 //	grpc.NewServer(grpc.UnaryInterceptor(g.Unary))
@@ -247,10 +280,7 @@ func (g *Guard) isOptional(fullMethod string) bool {
 func (g *Guard) Unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	ctx2, err := g.Authorize(ctx, info.FullMethod)
 	if err != nil {
-		if md := trailer(err); md != nil {
-			_ = grpc.SetTrailer(ctx, md)
-		}
-		return nil, err
+		return nil, g.refuse(ctx, err, func(md metadata.MD) { _ = grpc.SetTrailer(ctx, md) })
 	}
 	return handler(ctx2, req)
 }
@@ -266,10 +296,7 @@ func (g *Guard) Stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInf
 	ctx := ss.Context()
 	ctx2, err := g.Authorize(ctx, info.FullMethod)
 	if err != nil {
-		if md := trailer(err); md != nil {
-			ss.SetTrailer(md)
-		}
-		return err
+		return g.refuse(ctx, err, ss.SetTrailer)
 	}
 	if ctx2 == ctx {
 		return handler(srv, ss) // anonymous

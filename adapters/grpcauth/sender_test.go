@@ -2,6 +2,7 @@ package grpcauth_test
 
 import (
 	"context"
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
+	"github.com/jwtguard/jwtguard/adapters/grpcauth"
 	"github.com/jwtguard/jwtguard/authz"
 	"github.com/jwtguard/jwtguard/authztest"
 )
@@ -110,5 +112,33 @@ func TestDPoPNonce(t *testing.T) {
 	}
 	if code, tr := check(authztest.WithProofNonce(tr["dpop-nonce"][0])); code != codes.OK {
 		t.Fatalf("with the nonce: %v, trailer %v", code, tr)
+	}
+}
+
+// TestErrorHandler: the hook sees every refusal with its cause and may
+// replace the error sent; the trailer stays.
+func TestErrorHandler(t *testing.T) {
+	f := newFixture(t)
+	var seen []string
+	g := newGuard(t, f.v, grpcauth.WithErrorHandler(func(ctx context.Context, err error) error {
+		var ve *authz.ValidationError
+		if errors.As(err, &ve) {
+			seen = append(seen, string(ve.Reason))
+			return status.Error(codes.Unauthenticated, "custom: "+string(ve.Reason))
+		}
+		seen = append(seen, "other")
+		return err
+	}))
+	client := serve(t, g)
+	r := call(t, client, checkMethod, []string{"Bearer " + f.token(t, "", func(c map[string]any) { c["exp"] = 1 })})
+	if r.code != codes.Unauthenticated || r.msg != "custom: expired" || r.challenge == "" {
+		t.Fatalf("replaced error: %+v", r)
+	}
+	r = call(t, client, checkMethod, nil)
+	if r.code != codes.Unauthenticated || len(seen) != 2 || seen[1] != "missing_token" && seen[1] != "other" {
+		t.Fatalf("no token: %+v, seen %q", r, seen)
+	}
+	if _, err := grpcauth.New(f.v, grpcauth.WithErrorHandler(nil)); err == nil {
+		t.Fatal("WithErrorHandler(nil) accepted")
 	}
 }
