@@ -16,4 +16,19 @@
 //
 // Every adapter of jwtguard (nethttp, chiauth, echoauth, grpcauth) runs it;
 // so can an adapter for another router.
+//
+// RunSenderConstrained is the suite of sender-constrained tokens for an
+// HTTP adapter: DPoP (RFC 9449) proofs, replays, nonces, and
+// certificate-bound tokens (RFC 8705) over mutual TLS, on real servers.
+// Its SenderServe builds the adapter's route for GET SenderPath, in front
+// of a handler that answers with WriteReached, and serves it (ServeHTTP
+// serves an http.Handler plainly or over TLS):
+//
+//	func TestSenderConstrained(t *testing.T) {
+//		adaptertest.RunSenderConstrained(t, func(t *testing.T, v *authz.Validator, overTLS bool) (string, *http.Client) {
+//			r := chi.NewRouter()
+//			r.With(chiauth.Require(v)).Get("/v1/things/{id}", adaptertest.HTTPHandler(nethttp.ClaimsFromContext))
+//			return adaptertest.ServeHTTP(t, r, overTLS)
+//		})
+//	}
 package adaptertest

@@ -10,14 +10,21 @@ import (
 	"github.com/jwtguard/jwtguard/authz"
 )
 
-// reachedHeader marks the answer of the route's handler.
-const reachedHeader = "X-Adaptertest-Reached"
+// reachedHeader marks the answer of the route's handler; scopeHeader
+// carries the scopes of the claims it found.
+const (
+	reachedHeader = "X-Adaptertest-Reached"
+	scopeHeader   = "X-Adaptertest-Scope"
+)
 
 // WriteReached is the answer of the route's handler in an HTTP adapter:
 // 200, with the subject of claims (none when ok is false) for HTTPClient
-// to read.
+// to read, and their scopes for RunSenderConstrained.
 func WriteReached(w http.ResponseWriter, claims *authz.Claims, ok bool) {
 	w.Header().Set(reachedHeader, "1")
+	if ok {
+		w.Header().Set(scopeHeader, strings.Join(claims.Scopes, " "))
+	}
 	w.WriteHeader(http.StatusOK)
 	if ok {
 		_, _ = io.WriteString(w, claims.Subject)
