@@ -139,8 +139,8 @@ func TenantFromMetadata(key string) Option {
 	}
 }
 
-// WithRealm sets the realm of the "www-authenticate" trailer
-// [nethttp.DefaultRealm]. An empty realm, or one with bytes outside
+// WithRealm sets the realm of the "www-authenticate" trailer (by default
+// [nethttp.DefaultRealm], "api"). An empty realm, or one with bytes outside
 // printable ASCII, fails New.
 func WithRealm(realm string) Option {
 	return func(c *config) {

@@ -57,8 +57,8 @@ func WithPolicy(p authz.Policy) Option {
 	}
 }
 
-// WithRealm sets the realm of the WWW-Authenticate challenges
-// [DefaultRealm]. An empty realm, or one with bytes outside printable
+// WithRealm sets the realm of the WWW-Authenticate challenges (by default
+// [DefaultRealm], "api"). An empty realm, or one with bytes outside printable
 // ASCII, fails New.
 func WithRealm(realm string) Option {
 	return func(c *config) {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/jwtguard/jwtguard/adapters/nethttp"
@@ -106,8 +105,8 @@ func run(out io.Writer) error {
 	return errors.Join(errs...)
 }
 
-// call sends GET url with the token, if any, and returns the status and a
-// reason: the body of a success, else what WWW-Authenticate says.
+// call sends GET url with the token, if any, and returns the status and
+// the body of a success, else the WWW-Authenticate challenge as sent.
 func call(ctx context.Context, client *http.Client, url, token string) (int, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -128,49 +127,5 @@ func call(ctx context.Context, client *http.Client, url, token string) (int, str
 	if res.StatusCode == http.StatusOK {
 		return res.StatusCode, string(body), nil
 	}
-	return res.StatusCode, reason(res.Header.Get("WWW-Authenticate")), nil
-}
-
-// reason summarizes a Bearer challenge: its error code and description or
-// required scope, or that there is no error code (no token was sent).
-func reason(challenge string) string {
-	p := challengeParams(challenge)
-	switch {
-	case challenge == "":
-		return "(no WWW-Authenticate)"
-	case p["error"] == "":
-		return "no error code: " + challenge
-	case p["scope"] != "":
-		return p["error"] + ": requires scope " + p["scope"]
-	case p["error_description"] != "":
-		return p["error"] + ": " + p["error_description"]
-	}
-	return p["error"]
-}
-
-// challengeParams parses the auth-params of a Bearer challenge
-// (`Bearer realm="api", error="invalid_token"`), unescaping quoted strings.
-func challengeParams(challenge string) map[string]string {
-	params := map[string]string{}
-	_, s, _ := strings.Cut(challenge, " ")
-	for s != "" {
-		name, rest, ok := strings.Cut(strings.TrimLeft(s, " ,"), "=")
-		if !ok || !strings.HasPrefix(rest, `"`) {
-			break
-		}
-		var val strings.Builder
-		i := 1
-		for ; i < len(rest) && rest[i] != '"'; i++ {
-			if rest[i] == '\\' && i+1 < len(rest) {
-				i++
-			}
-			val.WriteByte(rest[i])
-		}
-		params[name] = val.String()
-		if i >= len(rest) {
-			break
-		}
-		s = rest[i+1:]
-	}
-	return params
+	return res.StatusCode, res.Header.Get("WWW-Authenticate"), nil
 }
