@@ -204,6 +204,11 @@ type Request struct {
 	// (r.TLS.PeerCertificates[0]), or one a trusted TLS-terminating proxy
 	// passed on; nil when none.
 	ClientCertificate *x509.Certificate
+	// RequireDPoP makes this request need a DPoP-bound token and its proof
+	// even when the Validator's mode is DPoPAllowed: the per-route form of
+	// DPoPRequired (nethttp.WithDPoPRequired). It has no effect when DPoP
+	// is disabled.
+	RequireDPoP bool
 }
 
 type requestKey struct{}
@@ -222,6 +227,9 @@ func (v *Validator) ValidateRequest(ctx context.Context, token string, req Reque
 func (v *Validator) checkBinding(ctx context.Context, token string, c *Claims) (*Claims, error) {
 	req, _ := ctx.Value(requestKey{}).(*Request)
 	mode := v.DPoPMode()
+	if mode == DPoPAllowed && req != nil && req.RequireDPoP {
+		mode = DPoPRequired
+	}
 	dpopScheme := req != nil && strings.EqualFold(req.Scheme, "DPoP")
 	fail := func(sentinel error, reason Reason, cause error) (*Claims, error) {
 		return nil, &ValidationError{Err: sentinel, Reason: reason, Issuer: v.issuerURL(c), IssuerName: c.IssuerName, KeyID: sanitizeForLog(c.KeyID), Algorithm: c.Algorithm, Cause: cause}

@@ -22,18 +22,19 @@ const (
 
 // config is what the options set.
 type config struct {
-	proxies    []netip.Prefix
-	certHeader string
-	defaultExt bool
-	policies   []authz.Policy
-	realm      string
-	extract    Extractor
-	tenant     func(*http.Request) string
-	onError    func(http.ResponseWriter, *http.Request, error)
-	optional   bool
-	hideDesc   bool
-	retryAfter time.Duration
-	errs       []error
+	requireDPoP bool
+	proxies     []netip.Prefix
+	certHeader  string
+	defaultExt  bool
+	policies    []authz.Policy
+	realm       string
+	extract     Extractor
+	tenant      func(*http.Request) string
+	onError     func(http.ResponseWriter, *http.Request, error)
+	optional    bool
+	hideDesc    bool
+	retryAfter  time.Duration
+	errs        []error
 }
 
 func (c *config) fail(format string, args ...any) {
@@ -166,18 +167,19 @@ func WithRetryAfter(d time.Duration) Option {
 // Handler method is the middleware; Authorize and WriteError are its two
 // halves, for adapters to other routers. A Guard is safe for concurrent use.
 type Guard struct {
-	proxies    []netip.Prefix
-	certHeader string
-	defaultExt bool // the Authorization header extractor: DPoP scheme too
-	v          *authz.Validator
-	policies   []authz.Policy
-	extract    Extractor
-	tenant     func(*http.Request) string
-	realm      string
-	optional   bool
-	hideDesc   bool
-	retryAfter string
-	onError    func(http.ResponseWriter, *http.Request, error)
+	requireDPoP bool
+	proxies     []netip.Prefix
+	certHeader  string
+	defaultExt  bool // the Authorization header extractor: DPoP scheme too
+	v           *authz.Validator
+	policies    []authz.Policy
+	extract     Extractor
+	tenant      func(*http.Request) string
+	realm       string
+	optional    bool
+	hideDesc    bool
+	retryAfter  string
+	onError     func(http.ResponseWriter, *http.Request, error)
 }
 
 // New returns a Guard for v. It fails on a nil Validator or an invalid
@@ -195,23 +197,27 @@ func New(v *authz.Validator, opts ...Option) (*Guard, error) {
 		}
 		o(&c)
 	}
+	if c.requireDPoP && v != nil && v.DPoPMode() == authz.DPoPDisabled {
+		c.fail("WithDPoPRequired: the Validator has DPoP disabled (authz.WithDPoP)")
+	}
 	if err := errors.Join(c.errs...); err != nil {
 		return nil, err
 	}
 	secs := (c.retryAfter + time.Second - 1) / time.Second
 	return &Guard{
-		proxies:    c.proxies,
-		certHeader: c.certHeader,
-		defaultExt: c.defaultExt,
-		v:          v,
-		policies:   c.policies,
-		extract:    c.extract,
-		tenant:     c.tenant,
-		realm:      c.realm,
-		optional:   c.optional,
-		hideDesc:   c.hideDesc,
-		retryAfter: strconv.FormatInt(int64(secs), 10),
-		onError:    c.onError,
+		requireDPoP: c.requireDPoP,
+		proxies:     c.proxies,
+		certHeader:  c.certHeader,
+		defaultExt:  c.defaultExt,
+		v:           v,
+		policies:    c.policies,
+		extract:     c.extract,
+		tenant:      c.tenant,
+		realm:       c.realm,
+		optional:    c.optional,
+		hideDesc:    c.hideDesc,
+		retryAfter:  strconv.FormatInt(int64(secs), 10),
+		onError:     c.onError,
 	}, nil
 }
 

@@ -55,6 +55,13 @@ func WithClientCertificateHeader(header string) Option {
 	}
 }
 
+// WithDPoPRequired makes the route accept only DPoP-bound tokens with their
+// proof (RFC 9449), where the Validator's mode is authz.DPoPAllowed: the
+// per-route form of authz.DPoPRequired, for routes that must not take a
+// bearer token (a payment, an admin API) beside others that may. New fails
+// when the Validator has DPoP disabled.
+func WithDPoPRequired() Option { return func(c *config) { c.requireDPoP = true } }
+
 // token extracts the token and its Authorization scheme. With the default
 // extractor and DPoP enabled on the Validator, the DPoP scheme is accepted
 // beside Bearer (RFC 9449 §7.1).
@@ -91,7 +98,7 @@ func ParseDPoPAuthorization(values []string) (tok string, ok bool, err error) {
 
 // senderRequest describes r for authz.Validator.ValidateRequest.
 func (g *Guard) senderRequest(r *http.Request, scheme string) authz.Request {
-	req := authz.Request{Scheme: scheme, Method: r.Method, URI: g.externalURI(r), DPoP: r.Header.Values("DPoP")}
+	req := authz.Request{Scheme: scheme, Method: r.Method, URI: g.externalURI(r), DPoP: r.Header.Values("DPoP"), RequireDPoP: g.requireDPoP}
 	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 		req.ClientCertificate = r.TLS.PeerCertificates[0]
 	} else if g.certHeader != "" && g.fromTrustedProxy(r) {
@@ -184,7 +191,11 @@ func (g *Guard) challenges(o Outcome) []string {
 	if bearer == "" {
 		return nil
 	}
-	switch g.v.DPoPMode() {
+	mode := g.v.DPoPMode()
+	if mode == authz.DPoPAllowed && g.requireDPoP {
+		mode = authz.DPoPRequired
+	}
+	switch mode {
 	case authz.DPoPAllowed:
 		dpop := o.DPoPChallenge(g.v.DPoPAlgorithms(), g.hideDesc)
 		if o.DPoPError() {

@@ -228,3 +228,28 @@ func makeCert(t *testing.T) (*x509.Certificate, *ecdsa.PrivateKey) {
 	c, _ := x509.ParseCertificate(der)
 	return c, k
 }
+
+// TestDPoPRequiredRoute: one route requires DPoP while the Validator
+// allows Bearer elsewhere.
+func TestDPoPRequiredRoute(t *testing.T) {
+	f := newFixture(t, authz.WithDPoP(authz.DPoPOptions{Mode: authz.DPoPAllowed}))
+	strict := serve(t, nethttp.Middleware(f.v, nethttp.WithDPoPRequired()))
+	lax := serve(t, nethttp.Middleware(f.v))
+	plain := f.token(t, "", nil)
+	key, _ := authztest.NewDPoPKey("ES256")
+	bound := f.token(t, "", func(c map[string]any) { c["cnf"] = key.Confirmation() })
+	if r := doDPoP(t, lax.Client(), lax.URL+"/", "Bearer "+plain, nil, nil); r.status != 200 {
+		t.Fatalf("lax route, bearer: %+v", r)
+	}
+	r := doDPoP(t, strict.Client(), strict.URL+"/", "Bearer "+plain, nil, nil)
+	if r.status != 401 || len(r.challenge) != 1 || !strings.HasPrefix(r.challenge[0], "DPoP ") {
+		t.Fatalf("strict route, bearer: %+v", r)
+	}
+	p, _ := key.Proof("GET", strict.URL+"/", bound)
+	if r := doDPoP(t, strict.Client(), strict.URL+"/", "DPoP "+bound, []string{p}, nil); r.status != 200 {
+		t.Fatalf("strict route, DPoP: %+v", r)
+	}
+	if _, err := nethttp.New(newFixture(t).v, nethttp.WithDPoPRequired()); err == nil {
+		t.Fatal("WithDPoPRequired accepted with DPoP disabled")
+	}
+}
