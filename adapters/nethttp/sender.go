@@ -18,8 +18,10 @@ import (
 // certificate. See docs/sender-constrained.md.
 
 // WithTrustedProxies names the proxies (addresses or CIDR prefixes, such
-// as "10.0.0.0/8" or "127.0.0.1") whose X-Forwarded-Proto and
-// X-Forwarded-Host headers give the URI a DPoP proof's htu is compared with,
+// as "10.0.0.0/8" or "127.0.0.1") whose Forwarded (RFC 7239: proto and
+// host of its last element) or else X-Forwarded-Proto and X-Forwarded-Host
+// headers (their last values: what the proxy in front of us set, not what a
+// client sent before it) give the URI a DPoP proof's htu is compared with,
 // and whose client-certificate header (WithClientCertificateHeader) is
 // believed. A request from any other address is taken as it arrived: its
 // own Host and TLS state. Without this option no forwarded header is ever
@@ -116,18 +118,64 @@ func (g *Guard) externalURI(r *http.Request) string {
 		scheme = "https"
 	}
 	if g.fromTrustedProxy(r) {
-		if p := firstValue(r.Header.Get("X-Forwarded-Proto")); p == "http" || p == "https" {
-			scheme = p
-		}
-		if h := firstValue(r.Header.Get("X-Forwarded-Host")); h != "" {
-			host = h
+		if p, h, ok := forwarded(r.Header.Values("Forwarded")); ok {
+			if p == "http" || p == "https" {
+				scheme = p
+			}
+			if h != "" {
+				host = h
+			}
+		} else {
+			if p := lastValue(r.Header.Values("X-Forwarded-Proto")); p == "http" || p == "https" {
+				scheme = p
+			}
+			if h := lastValue(r.Header.Values("X-Forwarded-Host")); h != "" {
+				host = h
+			}
 		}
 	}
 	return scheme + "://" + host + r.URL.EscapedPath()
 }
 
-func firstValue(v string) string {
-	v, _, _ = strings.Cut(v, ",")
+// forwarded reads proto and host from the last element of an RFC 7239
+// Forwarded header — the one the trusted proxy in front of us added (a
+// proxy appends its element; the ones before it may be the client's own);
+// ok is false when there is none. When present it wins over X-Forwarded-*.
+func forwarded(values []string) (proto, host string, ok bool) {
+	if len(values) == 0 {
+		return "", "", false
+	}
+	last := values[len(values)-1]
+	if i := strings.LastIndexByte(last, ','); i >= 0 {
+		last = last[i+1:]
+	}
+	for _, pair := range strings.Split(last, ";") {
+		k, v, found := strings.Cut(strings.TrimSpace(pair), "=")
+		if !found {
+			continue
+		}
+		v = strings.Trim(v, `"`)
+		switch strings.ToLower(k) {
+		case "proto":
+			proto = strings.ToLower(v)
+		case "host":
+			host = strings.ToLower(v)
+		}
+	}
+	return proto, host, true
+}
+
+// lastValue is the last element of a comma-separated header: the one the
+// trusted proxy in front of us set (a proxy that appends leaves the
+// client's own, forgeable, values before it).
+func lastValue(values []string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	v := values[len(values)-1]
+	if i := strings.LastIndexByte(v, ','); i >= 0 {
+		v = v[i+1:]
+	}
 	return strings.ToLower(strings.TrimSpace(v))
 }
 

@@ -133,7 +133,7 @@ func TestDPoPBehindProxy(t *testing.T) {
 	key, _ := authztest.NewDPoPKey("ES256")
 	bound := f.token(t, "", func(c map[string]any) { c["cnf"] = key.Confirmation() })
 	external := "https://api.example.com/v1/things"
-	fwd := map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "api.example.com"}
+	fwd := map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example.com, api.example.com"}
 	for _, tc := range []struct {
 		name string
 		opts []nethttp.Option
@@ -141,15 +141,24 @@ func TestDPoPBehindProxy(t *testing.T) {
 	}{
 		{"trusted proxy", []nethttp.Option{nethttp.WithTrustedProxies("127.0.0.1")}, 200},
 		{"trusted prefix", []nethttp.Option{nethttp.WithTrustedProxies("127.0.0.0/8")}, 200},
+		{"Forwarded wins over X-Forwarded", []nethttp.Option{nethttp.WithTrustedProxies("127.0.0.1")}, -1},
 		{"untrusted peer", []nethttp.Option{nethttp.WithTrustedProxies("10.0.0.0/8")}, 401},
 		{"no proxies named", nil, 401},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := serve(t, nethttp.Middleware(f.v, tc.opts...))
 			p, _ := key.Proof("GET", external, bound)
-			r := doDPoP(t, srv.Client(), srv.URL+"/v1/things", "DPoP "+bound, []string{p}, fwd)
-			if r.status != tc.want {
-				t.Fatalf("status %d, want %d: %+v", r.status, tc.want, r)
+			hdr, want := fwd, tc.want
+			if want == -1 {
+				// The proof names the Forwarded host; X-Forwarded-Host lies.
+				p, _ = key.Proof("GET", "https://edge.example.com/v1/things", bound)
+				// The client's own element comes first; the proxy's is last.
+				hdr = map[string]string{"Forwarded": `for=192.0.2.66;host=evil.example.com, for=192.0.2.1;proto=https;host="edge.example.com"`, "X-Forwarded-Host": "api.example.com"}
+				want = 200
+			}
+			r := doDPoP(t, srv.Client(), srv.URL+"/v1/things", "DPoP "+bound, []string{p}, hdr)
+			if r.status != want {
+				t.Fatalf("status %d, want %d: %+v", r.status, want, r)
 			}
 		})
 	}
