@@ -215,7 +215,14 @@ func (c *Claims) decodeRegistered(payload []byte) (hasIss, hasExp bool, err erro
 // registeredName returns the constant for a registered claim name, so an
 // error never holds bytes of the token.
 func registeredName(name []byte) string {
-	for _, n := range [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "client_id", "azp", "cnf"} {
+	return knownName(name, "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "client_id", "azp", "cnf")
+}
+
+// knownName returns the one of names that name equals, or "claim": error
+// messages name a member with a constant of ours, never with the
+// document's bytes.
+func knownName(name []byte, names ...string) string {
+	for _, n := range names {
 		if string(name) == n {
 			return n
 		}

@@ -415,12 +415,7 @@ func (p *proofClaims) read(pb []byte) error {
 }
 
 func registeredProofName(name []byte) string {
-	for _, n := range [...]string{"jti", "htm", "htu", "ath", "nonce", "iat"} {
-		if string(name) == n {
-			return n
-		}
-	}
-	return "claim"
+	return knownName(name, "jti", "htm", "htu", "ath", "nonce", "iat")
 }
 
 // DPoPNonce returns the nonce to send in a DPoP-Nonce header (RFC 9449

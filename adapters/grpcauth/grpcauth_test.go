@@ -91,6 +91,14 @@ func (h healthServer) Watch(req *healthpb.HealthCheckRequest, stream healthpb.He
 // returns a client connected to it.
 func serve(t testing.TB, g *grpcauth.Guard) healthpb.HealthClient {
 	t.Helper()
+	client, _ := serveAt(t, g)
+	return client
+}
+
+// serveAt is serve, also returning the listener's address (the
+// :authority the client sends).
+func serveAt(t testing.TB, g *grpcauth.Guard) (healthpb.HealthClient, string) {
+	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +113,7 @@ func serve(t testing.TB, g *grpcauth.Guard) healthpb.HealthClient {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
-	return healthpb.NewHealthClient(conn)
+	return healthpb.NewHealthClient(conn), lis.Addr().String()
 }
 
 func newGuard(t testing.TB, v *authz.Validator, opts ...grpcauth.Option) *grpcauth.Guard {

@@ -3,14 +3,11 @@ package grpcauth_test
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
 	"testing"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -25,24 +22,11 @@ import (
 func TestDPoP(t *testing.T) {
 	f := newFixture(t, authz.WithDPoP(authz.DPoPOptions{Mode: authz.DPoPAllowed}))
 	g := newGuard(t, f.v)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := grpc.NewServer(grpc.UnaryInterceptor(g.Unary), grpc.StreamInterceptor(g.Stream))
-	healthpb.RegisterHealthServer(srv, healthServer{health.NewServer()})
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	client := healthpb.NewHealthClient(conn)
+	client, addr := serveAt(t, g)
 
 	key, _ := authztest.NewDPoPKey("ES256")
 	tok := f.token(t, "", func(c map[string]any) { c["cnf"] = key.Confirmation() })
-	htu := "http://" + lis.Addr().String() + checkMethod
+	htu := "http://" + addr + checkMethod
 	proof := func(method, uri string) string {
 		p, err := key.Proof(method, uri, tok)
 		if err != nil {
@@ -57,7 +41,7 @@ func TestDPoP(t *testing.T) {
 		want  codes.Code
 	}{
 		{"good proof", "DPoP " + tok, proof("POST", htu), codes.OK},
-		{"proof for another method", "DPoP " + tok, proof("POST", "http://"+lis.Addr().String()+watchMethod), codes.Unauthenticated},
+		{"proof for another method", "DPoP " + tok, proof("POST", "http://"+addr+watchMethod), codes.Unauthenticated},
 		{"proof for GET", "DPoP " + tok, proof("GET", htu), codes.Unauthenticated},
 		{"no proof", "DPoP " + tok, "", codes.Unauthenticated},
 		{"bound token as Bearer", "Bearer " + tok, "", codes.Unauthenticated},
@@ -79,23 +63,10 @@ func TestDPoP(t *testing.T) {
 func TestDPoPNonce(t *testing.T) {
 	f := newFixture(t, authz.WithDPoP(authz.DPoPOptions{Mode: authz.DPoPAllowed, NonceSecret: []byte("a DPoP nonce secret of 32 bytes!")}))
 	g := newGuard(t, f.v)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := grpc.NewServer(grpc.UnaryInterceptor(g.Unary))
-	healthpb.RegisterHealthServer(srv, healthServer{health.NewServer()})
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	client := healthpb.NewHealthClient(conn)
+	client, addr := serveAt(t, g)
 	key, _ := authztest.NewDPoPKey("ES256")
 	tok := f.token(t, "", func(c map[string]any) { c["cnf"] = key.Confirmation() })
-	htu := "http://" + lis.Addr().String() + checkMethod
+	htu := "http://" + addr + checkMethod
 	check := func(opts ...authztest.ProofOption) (codes.Code, metadata.MD) {
 		p, err := key.Proof("POST", htu, tok, opts...)
 		if err != nil {
