@@ -4,7 +4,7 @@
 # docs/benchmarks.md and the "## Benchmarks" section of README.md.
 #
 # Usage: scripts/bench.sh [-count N] [-benchtime D] [-bench REGEXP] [-o FILE]
-#                         [-readme FILE|none] [-raw FILE] [-from FILE] [-benchstat]
+#                         [-readme FILE|none] [-notes FILE] [-raw FILE] [-from FILE] [-benchstat]
 #
 #   -count N       runs of each benchmark; the tables show medians (default 5, or $COUNT)
 #   -benchtime D   go test -benchtime, such as 1s, 200ms or 500x (default 500ms, or $BENCHTIME);
@@ -12,6 +12,8 @@
 #   -bench REGEXP  benchmarks to run (default ".")
 #   -o FILE        markdown to write (default docs/benchmarks.md)
 #   -readme FILE   README whose "## Benchmarks" section to rewrite (default README.md; none: leave it)
+#   -notes FILE    markdown written by hand about this run (say, profiles of the goals
+#                  missed), put under the goals; use with -from on the run it describes
 #   -raw FILE      also keep the raw go test output there
 #   -from FILE     write the pages from output kept with -raw, without running
 #   -benchstat     print benchstat's summary too (go run golang.org/x/perf/cmd/benchstat@latest)
@@ -28,6 +30,7 @@ benchtime="${BENCHTIME:-500ms}"
 bench="."
 out="$root/docs/benchmarks.md"
 readme="$root/README.md"
+notes=""
 raw=""
 from=""
 benchstat=0
@@ -39,6 +42,7 @@ while [ $# -gt 0 ]; do
 	-bench) bench="$2"; shift 2 ;;
 	-o) out="$2"; shift 2 ;;
 	-readme) readme="$2"; shift 2 ;;
+	-notes) notes="$2"; shift 2 ;;
 	-raw) raw="$2"; shift 2 ;;
 	-from) from="$2"; shift 2 ;;
 	-benchstat) benchstat=1; shift ;;
@@ -52,6 +56,7 @@ out="$(abs "$out")"
 [ -n "$raw" ] && raw="$(abs "$raw")"
 case "$readme" in none | '') readme="" ;; *) readme="$(abs "$readme")" ;; esac
 [ -n "$from" ] && from="$(abs "$from")"
+[ -n "$notes" ] && notes="$(abs "$notes")"
 case "$count" in '' | *[!0-9]* | 0) echo "bench.sh: -count must be a positive integer" >&2; exit 2 ;; esac
 
 tmp="$(mktemp)"
@@ -88,7 +93,7 @@ cpu="$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/
 nproc="$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')"
 mkdir -p "$(dirname "$out")"
 go run ./cmd/benchtable -in "$tmp" -gomod go.mod -o "$out" -readme "$readme" \
-	-go "$(go version)" -cpu "$cpu" -nproc "$nproc" -cmd "$cmd" -load "$load"
+	-go "$(go version)" -cpu "$cpu" -nproc "$nproc" -cmd "$cmd" -load "$load" -notes "$notes"
 echo "bench.sh: wrote $out${readme:+ and $readme}" >&2
 
 if [ "$benchstat" = 1 ]; then

@@ -26,9 +26,18 @@ func main() {
 		cmd   = flag.String("cmd", "", "command the benchmarks were run with")
 		load  = flag.String("load", "", "load average during the run, such as the first fields of /proc/loadavg before and after")
 		readm = flag.String("readme", "", "README.md whose \"## Benchmarks\" section to rewrite from the same results")
+		notes = flag.String("notes", "", "markdown written by hand about this run (profiles of the misses), put under the goals")
 	)
 	flag.Parse()
 	m := machine{goVersion: *goVer, cpu: *cpu, nproc: *nproc, command: *cmd, load: *load}
+	if *notes != "" {
+		b, err := os.ReadFile(*notes)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchtable:", err)
+			os.Exit(1)
+		}
+		m.notes = string(b)
+	}
 	if err := run(*in, *out, *gomod, *readm, m); err != nil {
 		fmt.Fprintln(os.Stderr, "benchtable:", err)
 		os.Exit(1)
@@ -107,6 +116,7 @@ func replaceSection(doc, heading, body string) (string, error) {
 // machine describes where the benchmarks ran.
 type machine struct {
 	goVersion, cpu, nproc, command, load string
+	notes                                string // markdown by hand about the run, put under the goals
 }
 
 // result gathers every run of one benchmark.

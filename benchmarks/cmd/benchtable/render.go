@@ -125,6 +125,9 @@ func render(w *strings.Builder, res *results, m machine, versions map[string]str
 
 	renderToken(w, res)
 	renderGoals(w, res)
+	if notes := strings.TrimSpace(m.notes); notes != "" {
+		p("%s\n\n", notes)
+	}
 
 	for _, g := range res.groups() {
 		doc, ok := groupDocs[g]
