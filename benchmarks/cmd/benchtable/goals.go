@@ -99,7 +99,7 @@ func (res *results) validateGoal(alg string) goalCell {
 		return goalCell{text: "–"}
 	}
 	limit := rawLimit(alg)
-	c := goalCell{text: fmt.Sprintf("%.2f× ±%.0f%%", r, 100*spr), met: r <= limit, measured: true}
+	c := goalCell{text: fmt.Sprintf("%.3f× ±%.1f%%", r, 100*spr), met: r <= limit, measured: true}
 	if !c.met {
 		name := "Paired/" + alg
 		raw := res.cpuMedian(name, "raw")
@@ -155,7 +155,7 @@ func (res *results) scaleGoal(alg string) goalCell {
 	if !ok {
 		return goalCell{text: "–"}
 	}
-	c := goalCell{text: fmt.Sprintf("%.2f× ±%.0f%%", r, 100*spr), met: r <= goalParallelHits, measured: true}
+	c := goalCell{text: fmt.Sprintf("%.3f× ±%.1f%%", r, 100*spr), met: r <= goalParallelHits, measured: true}
 	if cr, _, ok := res.ratioOf(name, "parallel-cpu", "serial-cpu"); ok {
 		c.text += fmt.Sprintf(" (CPU per hit %.2f×)", cr)
 		if !c.met {
@@ -177,7 +177,7 @@ func (res *results) pairedGoal(alg, who, base string, limit float64, what string
 	if !ok {
 		return goalCell{text: "–"}
 	}
-	c := goalCell{text: fmt.Sprintf("%.2f× ±%.0f%%", r, 100*spr), met: r <= limit, measured: true}
+	c := goalCell{text: fmt.Sprintf("%.3f× ±%.1f%%", r, 100*spr), met: r <= limit, measured: true}
 	if !c.met {
 		c.reason = fmt.Sprintf("%s added %s ns over `Validate`'s %s ns", what,
 			thousands(res.diffMedian(name, who, base)), thousands(res.cpuMedian(name, base)))
@@ -195,7 +195,7 @@ func (res *results) peerGoal(alg string) goalCell {
 	if worstName == "" {
 		return goalCell{text: "–"}
 	}
-	c := goalCell{text: fmt.Sprintf("%.2f× (%s)", worst, worstName), met: worst < 1, measured: true}
+	c := goalCell{text: fmt.Sprintf("%.3f× (%s)", worst, worstName), met: worst < 1, measured: true}
 	if !c.met {
 		c.reason = fmt.Sprintf("%s was as fast or faster", worstName)
 	}
@@ -214,7 +214,8 @@ func renderGoals(w *strings.Builder, res *results) {
 		return
 	}
 	p("## Goals\n\n")
-	p("The goals of issue 11, from this one run. Ratios are medians over the runs of each run's ratio, "+
+	p("The goals of issue 11, from this one run (a ratio is met when its median is at most the goal, "+
+		"hence three decimals). Ratios are medians over the runs of each run's ratio, "+
 		"± half their range over the median; every ratio of two costs comes from `BenchmarkPaired` (jwtguard "+
 		"against raw or itself) or `BenchmarkPeers`, where both were timed with the thread's CPU clock in the "+
 		"same loop. Raw verify is %s for RS256, %s for ES256 and %s "+
