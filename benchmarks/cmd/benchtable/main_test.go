@@ -214,7 +214,7 @@ func TestGoals(t *testing.T) {
 		"# x\n\nintro\n\n## Benchmarks\n\n",
 		"| | raw verify | **jwtguard** | golang-jwt + keyfunc v5.3.1 |",
 		"| RS256 | 0.1 | **0.1** (0.80×), 3 allocs | 0.1, 60 allocs |",
-		"`Validate` costs 0.770× `rsa.VerifyPKCS1v15` RS256, 1.100× `ed25519.Verify` EdDSA.",
+		"`Validate` costs 0.770× `rsa.VerifyPKCS1v15` (RS256), 1.100× `ed25519.Verify` (EdDSA).",
 		"Goals met: 1 of 7",
 		"\n\n## Documentation\n\ndocs\n",
 	} {

@@ -90,7 +90,7 @@ func renderReadme(w *strings.Builder, res *results, m machine, versions map[stri
 	var ratios []string
 	for _, alg := range algs {
 		if c := res.validateGoal(alg); c.measured {
-			ratios = append(ratios, fmt.Sprintf("%s %s %s", strings.Fields(c.text)[0], rawName(alg), alg))
+			ratios = append(ratios, fmt.Sprintf("%s %s (%s)", strings.Fields(c.text)[0], rawName(alg), alg))
 		}
 	}
 	if len(ratios) > 0 {
