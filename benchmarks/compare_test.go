@@ -36,18 +36,20 @@ func TestVerifiers(t *testing.T) {
 			}
 		}
 	}
-	// The floor checks signatures only.
+	// The floor and jwtguard's primitive check signatures only.
 	for _, alg := range algs {
 		for _, tt := range tests[:2] {
-			t.Run("raw/"+alg+"/"+tt.name, func(t *testing.T) {
-				fl, err := newFloorInput(f.iss, tt.tokens[alg])
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := floorVerify(fl); (err != nil) != tt.wantErr {
-					t.Errorf("err = %v, wantErr %v", err, tt.wantErr)
-				}
-			})
+			fl, err := newFloorInput(f.iss, tt.tokens[alg])
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, verify := range map[string]func(*floorInput) error{"raw": floorVerify, "primitive": primitiveVerify} {
+				t.Run(name+"/"+alg+"/"+tt.name, func(t *testing.T) {
+					if err := verify(fl); (err != nil) != tt.wantErr {
+						t.Errorf("err = %v, wantErr %v", err, tt.wantErr)
+					}
+				})
+			}
 		}
 	}
 }

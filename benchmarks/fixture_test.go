@@ -7,7 +7,9 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"flag"
 	"fmt"
+	"io"
 	"math/big"
 	"os"
 	"strings"
@@ -15,7 +17,11 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/cryptobyte"
+	"golang.org/x/crypto/cryptobyte/asn1"
+
 	"github.com/jwtguard/jwtguard/authztest"
+	"github.com/jwtguard/jwtguard/internal/jws"
 )
 
 // audience is the aud every good token carries and every verifier requires.
@@ -45,13 +51,16 @@ type fixture struct {
 }
 
 // floorInput is what the raw verification needs, prepared beforehand: the
-// signing input, the decoded signature (and its r, s halves for ECDSA) and
-// the parsed public key.
+// signing input, the decoded signature (for ECDSA also re-encoded as the
+// ASN.1 DER that crypto/ecdsa verifies) and the parsed public key; and, for
+// the primitive, jwtguard's own prepared key (internal/jws).
 type floorInput struct {
 	signingInput []byte
 	sig          []byte
-	r, s         *big.Int
+	der          []byte // ECDSA only: SEQUENCE { r, s }
 	pub          any
+	alg          jws.Alg
+	key          *jws.Key
 }
 
 var (
@@ -61,12 +70,39 @@ var (
 )
 
 // TestMain closes the test issuers after every test and benchmark ran.
+// After benchmarks it prints the tokens' shapes (see describeTokens) for
+// cmd/benchtable.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if fix != nil {
+		if b := flag.Lookup("test.bench"); b != nil && b.Value.String() != "" {
+			fix.describeTokens(os.Stdout)
+		}
 		fix.close()
 	}
 	os.Exit(code)
+}
+
+// describeTokens writes, for each algorithm, a line "token: ALG header=E/D
+// payload=E/D signature=E/D total=N" giving the encoded (base64url) and
+// decoded sizes in bytes of the good token's parts, then its header and
+// payload as "token-header: ALG JSON" and "token-payload: ALG JSON".
+func (f *fixture) describeTokens(w io.Writer) {
+	for _, alg := range algs {
+		tok := f.good[alg]
+		parts := strings.Split(tok, ".")
+		if len(parts) != 3 {
+			continue
+		}
+		var dec [3][]byte
+		for i, p := range parts {
+			dec[i], _ = base64.RawURLEncoding.DecodeString(p)
+		}
+		fmt.Fprintf(w, "token: %s header=%d/%d payload=%d/%d signature=%d/%d total=%d\n", alg,
+			len(parts[0]), len(dec[0]), len(parts[1]), len(dec[1]), len(parts[2]), len(dec[2]), len(tok))
+		fmt.Fprintf(w, "token-header: %s %s\n", alg, dec[0])
+		fmt.Fprintf(w, "token-payload: %s %s\n", alg, dec[1])
+	}
 }
 
 // getFixture returns the shared fixture, building it on first use.
@@ -124,13 +160,13 @@ func (f *fixture) mint() error {
 			tok, err = f.iss.Mint(claims, append(opts, authztest.WithAlg(alg))...)
 			return tok
 		}
-		f.good[alg] = mint(f.iss.Claims("user-1", audience))
-		f.forged[alg] = mint(f.iss.Claims("user-1", audience), authztest.WithUnpublishedKey())
-		c := f.iss.Claims("user-1", audience)
+		f.good[alg] = mint(f.claims(audience))
+		f.forged[alg] = mint(f.claims(audience), authztest.WithUnpublishedKey())
+		c := f.claims(audience)
 		c["iat"], c["exp"] = now.Add(-2*time.Hour).Unix(), now.Add(-time.Hour).Unix()
 		f.expired[alg] = mint(c)
-		f.wrongAud[alg] = mint(f.iss.Claims("user-1", "https://other.example.com"))
-		c = f.iss.Claims("user-1", audience)
+		f.wrongAud[alg] = mint(f.claims("https://other.example.com"))
+		c = f.claims(audience)
 		c["iss"] = "https://evil.example.com"
 		f.wrongIss[alg] = mint(c)
 		if err != nil {
@@ -141,6 +177,16 @@ func (f *fixture) mint() error {
 		}
 	}
 	return nil
+}
+
+// claims are those of every token benchmarked: an access token as IdPs
+// issue them (issue 11 measured this set), exp an hour ahead.
+func (f *fixture) claims(aud string) map[string]any {
+	c := f.iss.Claims("user-1", aud) // iss, sub, aud, iat, exp
+	c["jti"] = "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
+	c["client_id"] = "client-1"
+	c["scope"] = "read:messages write:messages"
+	return c
 }
 
 // newFloorInput splits a compact JWS and finds its key among the issuer's
@@ -155,18 +201,28 @@ func newFloorInput(iss *authztest.Issuer, token string) (*floorInput, error) {
 	if err != nil {
 		return nil, err
 	}
-	var h struct{ Kid string }
+	var h struct{ Alg, Kid string }
 	if err := json.Unmarshal(hb, &h); err != nil {
 		return nil, err
 	}
-	fl := &floorInput{signingInput: []byte(token[:dot]), sig: sig, pub: iss.PublicKey(h.Kid)}
+	fl := &floorInput{signingInput: []byte(token[:dot]), sig: sig, pub: iss.PublicKey(h.Kid), alg: jws.ParseAlg(h.Alg)}
 	switch fl.pub.(type) {
 	case *rsa.PublicKey, ed25519.PublicKey:
 	case *ecdsa.PublicKey:
 		half := len(sig) / 2
-		fl.r, fl.s = new(big.Int).SetBytes(sig[:half]), new(big.Int).SetBytes(sig[half:])
+		var b cryptobyte.Builder
+		b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1BigInt(new(big.Int).SetBytes(sig[:half]))
+			b.AddASN1BigInt(new(big.Int).SetBytes(sig[half:]))
+		})
+		if fl.der, err = b.Bytes(); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, fmt.Errorf("no published key %q", h.Kid)
+	}
+	if fl.key, err = jws.NewKey(h.Kid, fl.alg, fl.pub); err != nil {
+		return nil, err
 	}
 	return fl, nil
 }

@@ -5,13 +5,14 @@ go 1.26.8
 replace github.com/jwtguard/jwtguard => ../
 
 require (
-	github.com/MicahParks/keyfunc/v3 v3.9.1
-	github.com/auth0/go-jwt-middleware/v2 v2.3.1
+	github.com/MicahParks/keyfunc/v3 v3.9.2
+	github.com/auth0/go-jwt-middleware/v3 v3.1.0
 	github.com/coreos/go-oidc/v3 v3.21.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/jwtguard/jwtguard v0.0.0-00010101000000-000000000000
 	github.com/lestrrat-go/httprc/v3 v3.0.6
 	github.com/lestrrat-go/jwx/v3 v3.4.0
+	golang.org/x/crypto v0.46.0
 	golang.org/x/sys v0.48.0
 )
 
@@ -28,9 +29,6 @@ require (
 	github.com/lestrrat-go/option/v2 v2.0.0 // indirect
 	github.com/segmentio/asm v1.2.1 // indirect
 	github.com/valyala/fastjson v1.6.10 // indirect
-	golang.org/x/crypto v0.57.0 // indirect
 	golang.org/x/oauth2 v0.36.0 // indirect
-	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
-	gopkg.in/go-jose/go-jose.v2 v2.6.3 // indirect
 )

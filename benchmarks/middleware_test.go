@@ -6,7 +6,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	jwtmiddleware "github.com/auth0/go-jwt-middleware/v2"
+	jwtmiddleware "github.com/auth0/go-jwt-middleware/v3"
 
 	"github.com/jwtguard/jwtguard/adapters/nethttp"
 	"github.com/jwtguard/jwtguard/authz"
@@ -79,7 +79,11 @@ func BenchmarkMiddleware(b *testing.B) {
 		b.Run(alg+"/validate-cached", func(b *testing.B) { validate(b, vc) })
 		b.Run(alg+"/jwtguard-cached", func(b *testing.B) { serve(b, nethttp.Middleware(vc)(bare)) })
 		b.Run(alg+"/auth0", func(b *testing.B) {
-			serve(b, jwtmiddleware.New(a0[alg].ValidateToken).CheckJWT(bare))
+			m, err := jwtmiddleware.New(jwtmiddleware.WithValidator(a0[alg]))
+			if err != nil {
+				b.Fatal(err)
+			}
+			serve(b, m.CheckJWT(bare))
 		})
 	}
 }

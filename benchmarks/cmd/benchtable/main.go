@@ -24,15 +24,27 @@ func main() {
 		cpu   = flag.String("cpu", "", "CPU model (default: the cpu line of the benchmark output)")
 		nproc = flag.String("nproc", "", "number of CPUs (nproc)")
 		cmd   = flag.String("cmd", "", "command the benchmarks were run with")
+		load  = flag.String("load", "", "load average during the run, such as the first fields of /proc/loadavg before and after")
+		readm = flag.String("readme", "", "README.md whose \"## Benchmarks\" section to rewrite from the same results")
+		notes = flag.String("notes", "", "markdown written by hand about this run (profiles of the misses), put under the goals")
 	)
 	flag.Parse()
-	if err := run(*in, *out, *gomod, machine{goVersion: *goVer, cpu: *cpu, nproc: *nproc, command: *cmd}); err != nil {
+	m := machine{goVersion: *goVer, cpu: *cpu, nproc: *nproc, command: *cmd, load: *load}
+	if *notes != "" {
+		b, err := os.ReadFile(*notes)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchtable:", err)
+			os.Exit(1)
+		}
+		m.notes = string(b)
+	}
+	if err := run(*in, *out, *gomod, *readm, m); err != nil {
 		fmt.Fprintln(os.Stderr, "benchtable:", err)
 		os.Exit(1)
 	}
 }
 
-func run(in, out, gomod string, m machine) error {
+func run(in, out, gomod, readme string, m machine) error {
 	r := io.Reader(os.Stdin)
 	if in != "-" {
 		f, err := os.Open(in)
@@ -57,6 +69,21 @@ func run(in, out, gomod string, m machine) error {
 		}
 		versions = moduleVersions(string(b))
 	}
+	if readme != "" {
+		b, err := os.ReadFile(readme)
+		if err != nil {
+			return err
+		}
+		var sec strings.Builder
+		renderReadme(&sec, res, m, versions)
+		updated, err := replaceSection(string(b), "## Benchmarks", sec.String())
+		if err != nil {
+			return fmt.Errorf("%s: %w", readme, err)
+		}
+		if err := os.WriteFile(readme, []byte(updated), 0o644); err != nil {
+			return err
+		}
+	}
 	var sb strings.Builder
 	render(&sb, res, m, versions, time.Now().UTC())
 	if out == "-" {
@@ -66,9 +93,30 @@ func run(in, out, gomod string, m machine) error {
 	return os.WriteFile(out, []byte(sb.String()), 0o644)
 }
 
+// replaceSection replaces the body of the markdown section whose heading
+// line is heading (up to the next heading of the same level, or the end)
+// with body, which starts with the heading itself.
+func replaceSection(doc, heading, body string) (string, error) {
+	start := strings.Index(doc, "\n"+heading+"\n")
+	if start < 0 {
+		return "", fmt.Errorf("no %q section", heading)
+	}
+	start++
+	level := heading[:strings.IndexByte(heading, ' ')+1] // "## "
+	end := len(doc)
+	if i := strings.Index(doc[start+len(heading):], "\n"+level); i >= 0 {
+		end = start + len(heading) + i + 1
+	}
+	if !strings.HasSuffix(body, "\n\n") && end < len(doc) {
+		body = strings.TrimRight(body, "\n") + "\n\n"
+	}
+	return doc[:start] + body + doc[end:], nil
+}
+
 // machine describes where the benchmarks ran.
 type machine struct {
-	goVersion, cpu, nproc, command string
+	goVersion, cpu, nproc, command, load string
+	notes                                string // markdown by hand about the run, put under the goals
 }
 
 // result gathers every run of one benchmark.
@@ -76,9 +124,20 @@ type result struct {
 	name                   string // without "Benchmark" and the -GOMAXPROCS suffix
 	procs                  int
 	ns, cpu, bytes, allocs []float64 // ns/op, cpu-ns/op, B/op, allocs/op
-	// paired holds BenchmarkPaired's <verifier>-ns/op metrics by verifier;
-	// the i-th figure of each comes from the same run.
+	// paired holds the <who>-ns/op metrics of BenchmarkPaired (by
+	// verifier) and BenchmarkCacheHit (serial, parallel, serial-cpu,
+	// parallel-cpu); the i-th figure of each comes from the same run.
 	paired map[string][]float64
+}
+
+// token is the shape of the benchmarks' good token of one algorithm, from
+// the "token:" lines the benchmarks print: sizes in bytes, encoded
+// (base64url) and decoded, and the decoded header and payload.
+type token struct {
+	alg             string
+	enc, dec        [3]int // header, payload, signature
+	total           int
+	header, payload string
 }
 
 // results is a parsed benchmark output.
@@ -89,6 +148,61 @@ type results struct {
 	command           string   // from a "command:" line, written by bench.sh
 	lines             []string // the benchmark lines, as read
 	procs             int
+	tokens            []*token // in the order printed
+}
+
+// token returns the token of alg, creating it.
+func (res *results) token(alg string) *token {
+	for _, t := range res.tokens {
+		if t.alg == alg {
+			return t
+		}
+	}
+	t := &token{alg: alg}
+	res.tokens = append(res.tokens, t)
+	return t
+}
+
+// parseToken reads the benchmarks' "token:", "token-header:" and
+// "token-payload:" lines; it reports whether line was one.
+func (res *results) parseToken(line string) bool {
+	for _, kind := range []string{"token-header:", "token-payload:"} {
+		if v, ok := strings.CutPrefix(line, kind); ok {
+			alg, js, _ := strings.Cut(strings.TrimSpace(v), " ")
+			if kind == "token-header:" {
+				res.token(alg).header = js
+			} else {
+				res.token(alg).payload = js
+			}
+			return true
+		}
+	}
+	v, ok := strings.CutPrefix(line, "token:")
+	if !ok {
+		return false
+	}
+	f := strings.Fields(v)
+	if len(f) == 0 {
+		return true
+	}
+	t := res.token(f[0])
+	for _, kv := range f[1:] {
+		k, val, _ := strings.Cut(kv, "=")
+		e, d, _ := strings.Cut(val, "/")
+		en, _ := strconv.Atoi(e)
+		dn, _ := strconv.Atoi(d)
+		switch k {
+		case "header":
+			t.enc[0], t.dec[0] = en, dn
+		case "payload":
+			t.enc[1], t.dec[1] = en, dn
+		case "signature":
+			t.enc[2], t.dec[2] = en, dn
+		case "total":
+			t.total = en
+		}
+	}
+	return true
 }
 
 var procsSuffix = regexp.MustCompile(`-(\d+)$`)
@@ -109,7 +223,7 @@ func parse(r io.Reader) (*results, error) {
 				*meta.dst = strings.TrimSpace(v)
 			}
 		}
-		if !strings.HasPrefix(line, "Benchmark") {
+		if res.parseToken(line) || !strings.HasPrefix(line, "Benchmark") {
 			continue
 		}
 		f := strings.Fields(line)
@@ -278,32 +392,59 @@ func (res *results) peersOf(alg string) []string {
 // pairedRatio is the median over runs of a verifier's time over raw's in
 // BenchmarkPaired/alg, and its spread; ok is false without such figures.
 func (res *results) pairedRatio(alg, who string) (ratio, spr float64, ok bool) {
-	r := res.byName["Paired/"+alg]
-	if r == nil || len(r.paired[who]) == 0 || len(r.paired[who]) != len(r.paired["raw"]) {
+	return res.ratioOf("Paired/"+alg, who, "raw")
+}
+
+// ratioOf is the median over runs of the benchmark's metric who over its
+// metric base, each run's figures divided, and the spread of those ratios;
+// ok is false without such figures.
+func (res *results) ratioOf(name, who, base string) (ratio, spr float64, ok bool) {
+	r := res.byName[name]
+	if r == nil || len(r.paired[who]) == 0 || len(r.paired[who]) != len(r.paired[base]) {
 		return 0, 0, false
 	}
 	var rs []float64
 	for i, v := range r.paired[who] {
-		rs = append(rs, v/r.paired["raw"][i])
+		rs = append(rs, v/r.paired[base][i])
 	}
 	return median(rs), spread(rs), true
 }
 
-// pairedNames lists the verifiers of BenchmarkPaired/alg: raw first, then
-// those of BenchmarkVerify in its order, then any other, sorted.
-func (res *results) pairedNames(alg string) []string {
-	r := res.byName["Paired/"+alg]
+// metric returns the runs of a benchmark's <who>-ns/op metric.
+func (res *results) metric(name, who string) []float64 {
+	if r := res.byName[name]; r != nil {
+		return r.paired[who]
+	}
+	return nil
+}
+
+// pairedNames lists the ops of a paired benchmark (BenchmarkPaired or
+// BenchmarkPeers) for alg: raw, primitive, jwtguard and its variants, then
+// the peers in BenchmarkVerify's order, then any other, sorted.
+func (res *results) pairedNames(group, alg string) []string {
+	r := res.byName[group+"/"+alg]
 	if r == nil {
 		return nil
 	}
-	names := []string{"raw"}
+	var names, rest []string
+	for _, who := range []string{"raw", "primitive", "jwtguard"} {
+		if r.paired[who] != nil {
+			names = append(names, who)
+		}
+	}
+	for who := range r.paired {
+		if isJWTGuard(who) && !slices.Contains(names, who) {
+			rest = append(rest, who)
+		}
+	}
+	slices.Sort(rest)
+	names, rest = append(names, rest...), nil
 	for _, n := range res.order {
 		g, a, c := split(n)
-		if g == "Verify" && a == alg && c != "raw" && r.paired[c] != nil {
+		if g == "Verify" && a == alg && r.paired[c] != nil && !slices.Contains(names, c) {
 			names = append(names, c)
 		}
 	}
-	var rest []string
 	for who := range r.paired {
 		if !slices.Contains(names, who) {
 			rest = append(rest, who)
@@ -311,6 +452,32 @@ func (res *results) pairedNames(alg string) []string {
 	}
 	slices.Sort(rest)
 	return append(names, rest...)
+}
+
+// isJWTGuard tells jwtguard's own verifiers from the peers.
+func isJWTGuard(name string) bool {
+	return name == "jwtguard" || strings.HasPrefix(name, "jwtguard-")
+}
+
+// peerGroup is the paired benchmark the peers were timed in: BenchmarkPeers,
+// or BenchmarkPaired in output that has them there.
+func (res *results) peerGroup(alg string) string {
+	if res.byName["Peers/"+alg] != nil {
+		return "Peers"
+	}
+	return "Paired"
+}
+
+// peers lists the peers timed against jwtguard for alg: neither raw, nor
+// the primitive, nor jwtguard's.
+func (res *results) peers(alg string) []string {
+	var ps []string
+	for _, who := range res.pairedNames(res.peerGroup(alg), alg) {
+		if who != "raw" && who != "primitive" && !isJWTGuard(who) {
+			ps = append(ps, who)
+		}
+	}
+	return ps
 }
 
 // moduleVersions reads the required versions of a go.mod.
