@@ -406,10 +406,19 @@ func appendScopes(dst []string, v []byte, format ScopeFormat) ([]string, bool) {
 // holds no other separator: no control character and no Unicode white
 // space (tab, newline, NBSP, …), which some readers would split on.
 func scopeToken(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || unicode.IsSpace(r) || r == utf8.RuneError {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return false
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || unicode.IsSpace(r) || unicode.IsControl(r) {
 			return false
 		}
+		i += size - 1
 	}
 	return true
 }

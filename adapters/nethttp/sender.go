@@ -100,7 +100,11 @@ func ParseDPoPAuthorization(values []string) (tok string, ok bool, err error) {
 
 // senderRequest describes r for authz.Validator.ValidateRequest.
 func (g *Guard) senderRequest(r *http.Request, scheme string) authz.Request {
-	req := authz.Request{Scheme: scheme, Method: r.Method, URI: g.externalURI(r), DPoP: r.Header.Values("DPoP"), RequireDPoP: g.requireDPoP}
+	req := authz.Request{Scheme: scheme, Method: r.Method, RequireDPoP: g.requireDPoP}
+	if scheme == "DPoP" {
+		// Only a DPoP proof is checked against the URI (htu).
+		req.URI, req.DPoP = g.externalURI(r), r.Header.Values("DPoP")
+	}
 	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 		req.ClientCertificate = r.TLS.PeerCertificates[0]
 	} else if g.certHeader != "" && g.fromTrustedProxy(r) {
