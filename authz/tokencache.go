@@ -94,9 +94,16 @@ func newTokenCache(o TokenCacheOptions) *tokenCache {
 	return &tokenCache{opts: o, seed: maphash.MakeSeed()}
 }
 
+// The shard is picked from the token's last shardKeyLen bytes — the end
+// of its signature, as random as any part of it — so that a hit hashes the
+// whole token once (inside the shard's sync.Map), not twice. Only tokens
+// whose signature verified are ever stored, so no one can crowd a shard
+// with entries without the issuer's key.
 func (c *tokenCache) shard(token string) *cacheShard {
-	return &c.shards[maphash.String(c.seed, token)%cacheShards]
+	return &c.shards[maphash.String(c.seed, token[len(token)-min(len(token), shardKeyLen):])%cacheShards]
 }
+
+const shardKeyLen = 16
 
 // get returns the cached claims for token if they are still valid at now.
 func (c *tokenCache) get(token string, now time.Time) *Claims {
