@@ -11,6 +11,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/jwtguard/jwtguard/internal/strictjson"
 )
 
 // decoded is a token taken apart without any verification.
@@ -62,11 +64,17 @@ func b64part(s, what string) ([]byte, error) {
 	return b, nil
 }
 
+// jsonObject reads b with jwtguard's own strict decoder, so inspect shows
+// what the Validator would read — and says so when the Validator would
+// refuse it (a duplicate member name, invalid UTF-8), instead of showing
+// one of two readings.
 func jsonObject(b []byte, what string) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil || m == nil {
+	v, err := strictjson.Value(b)
+	if err != nil {
+		return nil, fmt.Errorf("the %s is not strict JSON (%v): the Validator refuses it", what, err)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
 		return nil, fmt.Errorf("the %s is not a JSON object", what)
 	}
 	return m, nil

@@ -127,6 +127,10 @@ func TestInspect(t *testing.T) {
 	c["iat"] = time.Now().Add(-4 * time.Hour).Unix()
 	c["exp"] = time.Now().Add(-3 * time.Hour).Unix()
 	tok := idp.MustMint(t, c)
+	dup, err := idp.MintRaw("RS256", []byte(`{"alg":"RS256"}`), []byte(`{"sub":"alice","sub":"admin"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	jwks := idp.JWKSRequests()
 	tests := []struct {
 		name     string
@@ -139,11 +143,15 @@ func TestInspect(t *testing.T) {
 		{"stdin", []string{"-"}, "Bearer " + tok + "\n", 0, []string{"NOT VERIFIED", "expired 3 h ago"}},
 		{"stdin without argument", nil, tok, 0, []string{"NOT VERIFIED"}},
 		{"not a jwt", []string{"x.y"}, "", 1, nil},
+		{"duplicate claim: shown as the Validator reads it, refused", []string{dup}, "", 1, nil},
 		{"empty", nil, "", 64, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := jwtguard(t, tt.stdin, append([]string{"inspect"}, tt.args...)...)
+			if tt.args != nil && tt.args[0] == dup && !strings.Contains(errOut+out, "not strict JSON") {
+				t.Errorf("duplicate member not reported:\n%s%s", out, errOut)
+			}
 			if code != tt.wantCode {
 				t.Fatalf("exit %d, want %d\n%s%s", code, tt.wantCode, out, errOut)
 			}
