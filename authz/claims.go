@@ -153,33 +153,29 @@ func stringOf(v []byte) (string, bool) {
 }
 
 // decodeRegistered reads the registered claims (RFC 7519 §4.1) and
-// client_id / azp from a payload that strictjson.Valid accepted: one pass
-// over its members, names compared exactly. A registered claim of the wrong
-// JSON type is a *claimError naming it; a registered claim that is null
-// counts as absent.
-func (c *Claims) decodeRegistered(payload []byte) (hasIss, hasExp bool, err error) {
-	it, err := strictjson.Object(payload)
-	if err != nil {
-		return false, false, err
-	}
+// client_id / azp from the members of a payload strictjson.ValidObject
+// accepted, names compared exactly. A registered claim of the wrong JSON
+// type is a *claimError naming it; a registered claim that is null counts
+// as absent.
+func (c *Claims) decodeRegistered(members []strictjson.Member) (hasIss, hasExp bool, err error) {
 	var hasClientID bool
-	for {
-		name, v, ok := it.Next()
-		if !ok {
-			break
-		}
-		if strictjson.Kind(v) == 'n' {
+	doc := c.raw
+	for i := range members {
+		m := &members[i]
+		v := m.Value(doc)
+		if v[0] == 'n' {
 			// null is absent, for every reader (Lookup reports a null
 			// claim as absent too).
 			continue
 		}
+		name := m.Key(doc)
 		var good bool
 		switch string(name) {
 		case "iss":
-			c.Issuer, good = stringOf(v)
+			c.Issuer, good = c.memberString(m)
 			hasIss = true
 		case "sub":
-			c.Subject, good = stringOf(v)
+			c.Subject, good = c.memberString(m)
 		case "aud":
 			c.Audience, good = c.readAudience(v)
 		case "exp":
@@ -190,13 +186,13 @@ func (c *Claims) decodeRegistered(payload []byte) (hasIss, hasExp bool, err erro
 		case "iat":
 			c.IssuedAt, good = numericDate(v)
 		case "jti":
-			c.ID, good = stringOf(v)
+			c.ID, good = c.memberString(m)
 		case "client_id":
-			c.ClientID, good = stringOf(v)
+			c.ClientID, good = c.memberString(m)
 			hasClientID = true
 		case "azp":
 			var azp string
-			azp, good = stringOf(v)
+			azp, good = c.memberString(m)
 			if !hasClientID {
 				c.ClientID = azp
 			}
@@ -209,7 +205,14 @@ func (c *Claims) decodeRegistered(payload []byte) (hasIss, hasExp bool, err erro
 			return false, false, &claimError{name: registeredName(name)}
 		}
 	}
-	return hasIss, hasExp, it.Err()
+	return hasIss, hasExp, nil
+}
+
+// memberString is stringOf for a member's value, without scanning a plain
+// string again.
+func (c *Claims) memberString(m *strictjson.Member) (string, bool) {
+	b, ok := m.String(c.raw)
+	return jws.String(b), ok
 }
 
 // registeredName returns the constant for a registered claim name, so an
@@ -308,6 +311,9 @@ func numericDate(v []byte) (time.Time, bool) {
 	if strictjson.Kind(v) != '0' {
 		return time.Time{}, false
 	}
+	if n, ok := smallUint(v); ok { // the usual form: whole seconds
+		return time.Unix(min(n, maxNumericDate), 0).UTC(), true
+	}
 	s := jws.String(v)
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return time.Unix(min(max(n, 0), maxNumericDate), 0).UTC(), true
@@ -328,20 +334,36 @@ func numericDate(v []byte) (time.Time, bool) {
 
 const maxNumericDate = 253402300799 // 9999-12-31T23:59:59Z
 
+// smallUint reads a JSON number of one to 18 digits and nothing else, the
+// form of nearly every NumericDate; ok is false for any other number.
+// (A number's grammar was checked: no leading zero but "0" itself.)
+func smallUint(v []byte) (n int64, ok bool) {
+	if len(v) == 0 || len(v) > 18 {
+		return 0, false
+	}
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
 // collectScopes reads the scopes from the issuer's scope claims, in order,
-// deduplicated. A scope claim of another JSON type than its format allows,
-// or a space-delimited string with any separator but U+0020 (RFC 6749
-// §3.3), is a *claimError: one token must not grant "read\tadmin" as two
-// scopes to one reader and one to another.
-func (c *Claims) collectScopes(claims []scopeClaim) error {
+// deduplicated, out of the payload's members. A scope claim of another JSON
+// type than its format allows, or a space-delimited string with any
+// separator but U+0020 (RFC 6749 §3.3), is a *claimError: one token must
+// not grant "read\tadmin" as two scopes to one reader and one to another.
+func (c *Claims) collectScopes(claims []scopeClaim, members []strictjson.Member) error {
 	c.Scopes = c.scopeBuf[:0]
 	for _, sc := range claims {
-		v, ok := strictjson.Lookup(c.raw, sc.name)
-		if !ok {
+		m := findMember(c.raw, members, sc.name)
+		if m == nil {
 			continue
 		}
 		var good bool
-		c.Scopes, good = appendScopes(c.Scopes, v, sc.format)
+		c.Scopes, good = c.appendScopes(c.Scopes, m, sc.format)
 		if !good {
 			c.Scopes = nil
 			return &claimError{name: sc.name}
@@ -351,14 +373,25 @@ func (c *Claims) collectScopes(claims []scopeClaim) error {
 	return nil
 }
 
+// findMember returns the member named exactly name, or nil.
+func findMember(doc []byte, members []strictjson.Member, name string) *strictjson.Member {
+	for i := range members {
+		if members[i].Is(doc, name) {
+			return &members[i]
+		}
+	}
+	return nil
+}
+
 // appendScopes appends the scopes of one claim value.
-func appendScopes(dst []string, v []byte, format ScopeFormat) ([]string, bool) {
+func (c *Claims) appendScopes(dst []string, m *strictjson.Member, format ScopeFormat) ([]string, bool) {
+	v := m.Value(c.raw)
 	switch strictjson.Kind(v) {
 	case '"':
 		if format == ScopeArray {
 			return dst, false
 		}
-		s, ok := stringOf(v)
+		s, ok := c.memberString(m)
 		if !ok {
 			return dst, false
 		}

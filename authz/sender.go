@@ -213,13 +213,27 @@ type Request struct {
 
 type requestKey struct{}
 
+// requestContext carries the Request of ValidateRequest to checkBinding:
+// a context.WithValue and the Request in one allocation.
+type requestContext struct {
+	context.Context
+	req Request
+}
+
+func (c *requestContext) Value(key any) any {
+	if key == (requestKey{}) {
+		return &c.req
+	}
+	return c.Context.Value(key)
+}
+
 // ValidateRequest is Validate for a token that came with req: a token bound
 // to its sender (cnf) is accepted only when req proves the binding — a
 // valid DPoP proof (RFC 9449 §4.3) under the DPoP scheme, or the client
 // certificate it names (RFC 8705 §3). The checks run inside the validation
 // hooks, so telemetry sees their outcomes.
 func (v *Validator) ValidateRequest(ctx context.Context, token string, req Request) (*Claims, error) {
-	return v.validate(context.WithValue(ctx, requestKey{}, &req), token)
+	return v.validate(&requestContext{ctx, req}, token)
 }
 
 // checkBinding is the last step of every validation: the token's binding

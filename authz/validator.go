@@ -52,6 +52,12 @@ type Validator struct {
 	ownClient     bool     // client made by New: Close closes its idle connections
 	fetchClient   *http.Client
 
+	headers headerMemo // the headers of tokens accepted lately
+	// testVerify, set only by BenchmarkOverhead (in this package's tests),
+	// takes the place of the signature check, to measure everything else
+	// Validate does. Nothing outside the package can set it.
+	testVerify func(keys []*jws.Key, alg jws.Alg) *jws.Key
+
 	keys    *keyring.Store   // the store, wrapped for the rings
 	flights *keyring.Flights // fetches in flight; Close waits for them
 	bgCtx   context.Context
@@ -290,26 +296,42 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 	if len(token) > v.maxTokenSize {
 		return nil, newErr(ErrMalformed, ReasonTooLarge)
 	}
+	now := v.now() // once: the clock is slow to read on some machines
 	if v.cache != nil {
-		if c := v.cache.get(token, v.now()); c != nil {
+		if c := v.cache.get(token, now); c != nil {
 			return v.checkBinding(ctx, token, c)
 		}
 	}
 	h64, rest, ok1 := strings.Cut(token, ".")
 	p64, s64, ok2 := strings.Cut(rest, ".")
-	if !ok1 || !ok2 || h64 == "" || p64 == "" || !base64url(h64) || !base64url(p64) || !base64url(s64) {
-		return nil, newErr(ErrMalformed, ReasonMalformed)
-	}
-	// One buffer holds the decoded header, payload and signature; it is
-	// never written again, so the claims' strings point into it.
-	buf := make([]byte, b64.DecodedLen(len(h64))+b64.DecodedLen(len(p64))+b64.DecodedLen(len(s64)))
-	hb, buf, err := decodeInto(buf, h64)
-	if err != nil {
+	if !ok1 || !ok2 || h64 == "" || p64 == "" || !base64url(token) {
 		return nil, newErr(ErrMalformed, ReasonMalformed)
 	}
 
-	// 2. Header, strictly: alg, kid, typ; crit refused.
-	h, err := jws.ParseHeader(hb)
+	// 2. Header, strictly: alg, kid, typ; crit refused. The header of a
+	// token accepted lately is remembered by its exact text (a header is a
+	// pure function of it), so it is decoded and read once per key, not
+	// once per token.
+	var (
+		h   jws.Header
+		buf []byte // the decoded payload, and the header when not remembered
+		err error
+	)
+	// The buffer is never written again once decoded into, so the claims'
+	// strings point into it.
+	memo := v.headers.get(h64)
+	if memo != nil {
+		h = memo.h
+		buf = make([]byte, b64.DecodedLen(len(p64)))
+	} else {
+		buf = make([]byte, b64.DecodedLen(len(h64))+b64.DecodedLen(len(p64)))
+		var hb []byte
+		hb, buf, err = decodeInto(buf, h64)
+		if err != nil {
+			return nil, newErr(ErrMalformed, ReasonMalformed)
+		}
+		h, err = jws.ParseHeader(hb)
+	}
 	var issuerName string
 	fail := func(sentinel error, reason Reason, issuer string, cause error) (*Claims, error) {
 		e := &ValidationError{Err: sentinel, Reason: reason, Issuer: issuer, KeyID: sanitizeForLog(h.Kid), Algorithm: sanitizeForLog(h.AlgName), Cause: cause}
@@ -330,12 +352,19 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 	}
 
 	// 3. Payload, strictly, and the one issuer its iss names.
-	pb, buf, err := decodeInto(buf, p64)
-	if err != nil || strictjson.Valid(pb) != nil || strictjson.Kind(pb) != '{' {
+	// Validated and split into its members in one pass; the registered
+	// claims and the scopes are then read from the members.
+	pb, _, err := decodeInto(buf, p64)
+	var room [maxMembers]strictjson.Member
+	var members []strictjson.Member
+	if err == nil {
+		members, err = strictjson.ValidObject(pb, room[:0])
+	}
+	if err != nil {
 		return fail(ErrMalformed, ReasonMalformed, "", nil)
 	}
 	c := &Claims{raw: pb, KeyID: h.Kid, Algorithm: h.AlgName, Type: h.Typ}
-	hasIss, hasExp, err := c.decodeRegistered(pb)
+	hasIss, hasExp, err := c.decodeRegistered(members)
 	if err != nil {
 		return fail(ErrClaims, ReasonClaims, "", err)
 	}
@@ -352,13 +381,13 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 	c.IssuerName, c.scopeMatching = cfg.Name, cfg.ScopeMatching
 
 	// 4. Cheap checks, before any key work.
-	if reason, sentinel := v.cheapChecks(cfg, &h, c, hasExp); sentinel != nil {
+	if reason, sentinel := cheapChecks(now, cfg, &h, c, hasExp); sentinel != nil {
 		return fail(sentinel, reason, iss, nil)
 	}
 
 	// 5. Keys, from this issuer only; the key lifecycle (refresh, unknown
 	// kids, the shared store) is the ring's: internal/keyring.
-	ks, err := st.ring.KeyFor(ctx, h.Kid, h.HasKid, h.Alg)
+	ks, err := st.ring.KeyForAt(ctx, now, h.Kid, h.HasKid, h.Alg)
 	if errors.Is(err, keyring.ErrUnknownKey) {
 		return fail(ErrUnknownKey, ReasonUnknownKey, iss, nil)
 	}
@@ -368,17 +397,30 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 
 	// 6. Signature, over the signing input exactly as received, with each
 	// key under the kid that fits alg.
-	sig, _, err := decodeInto(buf, s64)
+	var sigRoom [maxSignature]byte // RSA-4096; longer fits no key
+	sb := sigRoom[:]
+	if n := b64.DecodedLen(len(s64)); n > len(sb) {
+		sb = make([]byte, n)
+	}
+	sig, _, err := decodeInto(sb, s64)
 	if err != nil {
 		return fail(ErrMalformed, ReasonMalformed, iss, nil)
 	}
-	key := verifyWith(ks.Keys.Match(h.Kid, h.HasKid, h.Alg), h.Alg, token[:len(h64)+1+len(p64)], sig)
+	var key *jws.Key
+	if v.testVerify == nil {
+		key = verifyWith(ks.Keys.Match(h.Kid, h.HasKid, h.Alg), h.Alg, token[:len(h64)+1+len(p64)], sig)
+	} else {
+		key = v.testVerify(ks.Keys.Match(h.Kid, h.HasKid, h.Alg), h.Alg)
+	}
 	if key == nil {
 		return fail(ErrSignature, ReasonSignature, iss, nil)
 	}
+	if memo == nil {
+		v.headers.put(h64, h)
+	}
 
 	// 7. Scopes and the issuer's own check.
-	if err := c.collectScopes(cfg.scopeClaims); err != nil {
+	if err := c.collectScopes(cfg.scopeClaims, members); err != nil {
 		return fail(ErrClaims, ReasonClaims, iss, err)
 	}
 	if cfg.Check != nil {
@@ -396,7 +438,7 @@ func (v *Validator) validateToken(ctx context.Context, token string) (*Claims, e
 
 // cheapChecks are step 4: the issuer's algorithms and typ, exp (required),
 // nbf and iat with leeway, aud any-of.
-func (v *Validator) cheapChecks(cfg *issuerConfig, h *jws.Header, c *Claims, hasExp bool) (Reason, error) {
+func cheapChecks(now time.Time, cfg *issuerConfig, h *jws.Header, c *Claims, hasExp bool) (Reason, error) {
 	switch {
 	case !cfg.algs[h.AlgName]:
 		return ReasonAlgorithm, ErrAlgorithm
@@ -405,7 +447,6 @@ func (v *Validator) cheapChecks(cfg *issuerConfig, h *jws.Header, c *Claims, has
 	case !hasExp:
 		return ReasonMissingExp, ErrClaims
 	}
-	now := v.now()
 	switch {
 	case !now.Before(c.ExpiresAt.Add(cfg.leeway)):
 		return ReasonExpired, ErrExpired
@@ -430,6 +471,15 @@ func verifyWith(keys []*jws.Key, alg jws.Alg, input string, sig []byte) *jws.Key
 	}
 	return nil
 }
+
+const (
+	// maxMembers is how many claims a token may have before reading its
+	// payload allocates room for more.
+	maxMembers = 20
+	// maxSignature is the longest signature decoded on the stack: an
+	// RSA-4096 one (keys over 4,096 bits are ignored).
+	maxSignature = 512
+)
 
 // base64url reports whether s is free of CR and LF. Go's strict base64url
 // decoder refuses every other byte outside the alphabet (and padding), but

@@ -42,6 +42,13 @@
 // bearer token (RFC 6750 §3), so it gets the plain 401, or passes as
 // anonymous with Optional.
 //
+// With the default extractor, the b64token check of the credentials runs
+// only when the Validator refuses them: every token it accepts is made of
+// base64url parts and dots, hence one b64token, so a valid request is not
+// scanned twice. A credential with other characters therefore reaches
+// Validate (and its hooks, which record a malformed token) before it is
+// answered 400. ParseAuthorization, for other transports, checks at once.
+//
 // # Policies
 //
 // WithPolicy adds the authz.Policy a route requires; its context carries the

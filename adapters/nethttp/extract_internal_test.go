@@ -94,3 +94,54 @@ func FuzzParseAuthorization(f *testing.F) {
 		}
 	})
 }
+
+// b64tokenGrammar is RFC 6750's b64token rule, written as the grammar
+// reads: the reference isB64Token's table is checked against.
+func b64tokenGrammar(s string) bool {
+	body := strings.TrimRight(s, "=")
+	if body == "" {
+		return false
+	}
+	for _, c := range []byte(body) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~+/", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestIsB64TokenGrammar(t *testing.T) {
+	tests := []string{"", "=", "a", "a=", "a==", "=a", "a=b", "abcd", "abcd=", "abc.def_ghi-jkl~mno+pqr/stu==",
+		"abc d", "abcdefg\n", "abcdefgh\x80", "é", "abcdéfgh", "abcdefghijklmnop=q", "abcdefghijkl\x00nop"}
+	for c := range 256 { // every byte, at every position of a 4-byte group
+		for pos := range 5 {
+			b := []byte("abcde")
+			b[pos] = byte(c)
+			tests = append(tests, string(b), string(b)+"=")
+		}
+	}
+	for _, s := range tests {
+		if got, want := isB64Token(s), b64tokenGrammar(s); got != want {
+			t.Errorf("isB64Token(%q) = %v, the grammar says %v", s, got, want)
+		}
+	}
+}
+
+func FuzzIsB64Token(f *testing.F) {
+	f.Add("abcd.efgh_ij==")
+	f.Add("abc=d")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := isB64Token(s), b64tokenGrammar(s); got != want {
+			t.Fatalf("isB64Token(%q) = %v, the grammar says %v", s, got, want)
+		}
+	})
+}
+
+func BenchmarkIsB64Token(b *testing.B) {
+	tok := strings.Repeat("eyJhbGciOiJSUzI1NiIsImtpZCI6IlJTMjU2LTQifQ.", 16)[:680]
+	for b.Loop() {
+		if !isB64Token(tok) {
+			b.Fatal("not a b64token")
+		}
+	}
+}

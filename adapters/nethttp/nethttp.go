@@ -260,7 +260,7 @@ func (g *Guard) Handler(next http.Handler) http.Handler {
 // (RequestFromContext), so a policy can read path parameters or headers,
 // and with the tenant of WithTenantFrom, if set.
 func (g *Guard) Authorize(r *http.Request) (*http.Request, error) {
-	tok, scheme, err := g.token(r)
+	tok, scheme, lazy, err := g.token(r)
 	if err != nil {
 		return r, err
 	}
@@ -274,6 +274,11 @@ func (g *Guard) Authorize(r *http.Request) (*http.Request, error) {
 	ctx := context.WithValue(base, requestKey, r)
 	claims, err := g.v.ValidateRequest(ctx, tok, g.senderRequest(r, scheme))
 	if err != nil {
+		if lazy && tok != "" && !isB64Token(tok) {
+			// Not one b64token: a malformed request (400), as
+			// ParseAuthorization would have answered before Validate.
+			return r, errMalformedHeader
+		}
 		return r, err
 	}
 	for _, p := range g.policies {

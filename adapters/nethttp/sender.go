@@ -66,15 +66,22 @@ func WithDPoPRequired() Option { return func(c *config) { c.requireDPoP = true }
 
 // token extracts the token and its Authorization scheme. With the default
 // extractor and DPoP enabled on the Validator, the DPoP scheme is accepted
-// beside Bearer (RFC 9449 §7.1).
-func (g *Guard) token(r *http.Request) (tok, scheme string, err error) {
-	if g.defaultExt && g.v.DPoPMode() != authz.DPoPDisabled {
-		if tok, ok, err := ParseDPoPAuthorization(r.Header["Authorization"]); ok || err != nil {
-			return tok, "DPoP", err
+// beside Bearer (RFC 9449 §7.1). With the default extractor the token is
+// not yet checked to be one b64token (lazy): Authorize checks that only if
+// the Validator refuses it, since every token it accepts is one.
+func (g *Guard) token(r *http.Request) (tok, scheme string, lazy bool, err error) {
+	if !g.defaultExt {
+		tok, err = g.extract(r)
+		return tok, "Bearer", false, err
+	}
+	values := r.Header["Authorization"]
+	if g.v.DPoPMode() != authz.DPoPDisabled {
+		if tok, ok, err := parseDPoPAuthorization(values, false); ok || err != nil {
+			return tok, "DPoP", true, err
 		}
 	}
-	tok, err = g.extract(r)
-	return tok, "Bearer", err
+	tok, err = parseAuthorization(values, false)
+	return tok, "Bearer", true, err
 }
 
 // ParseDPoPAuthorization reads a token sent under the DPoP scheme (RFC 9449
@@ -83,6 +90,12 @@ func (g *Guard) token(r *http.Request) (tok, scheme string, err error) {
 // it has another scheme (then ParseAuthorization reads it); err is set for
 // a DPoP value that is not one b64token.
 func ParseDPoPAuthorization(values []string) (tok string, ok bool, err error) {
+	return parseDPoPAuthorization(values, true)
+}
+
+// parseDPoPAuthorization is ParseDPoPAuthorization, checking that the token
+// is one b64token only when checkToken is set (see parseAuthorization).
+func parseDPoPAuthorization(values []string, checkToken bool) (tok string, ok bool, err error) {
 	if len(values) != 1 {
 		return "", false, nil // none, or several: ParseAuthorization answers
 	}
@@ -92,7 +105,7 @@ func ParseDPoPAuthorization(values []string) (tok string, ok bool, err error) {
 		return "", false, nil
 	}
 	tok = strings.TrimLeft(rest, " ")
-	if tok == "" || !isB64Token(tok) {
+	if tok == "" || checkToken && !isB64Token(tok) {
 		return "", true, errMalformedHeader
 	}
 	return tok, true, nil

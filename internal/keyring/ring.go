@@ -138,8 +138,9 @@ func (r *Ring) usable(s *Set, now time.Time) bool {
 // Usable returns keys that may verify tokens now: fresh ones at once; stale
 // ones (within MaxStale) at once, starting a refresh; otherwise it runs or
 // joins a refresh and waits for it, or for ctx.
-func (r *Ring) Usable(ctx context.Context) (*Set, error) {
-	now := r.now()
+func (r *Ring) Usable(ctx context.Context) (*Set, error) { return r.usableAt(ctx, r.now()) }
+
+func (r *Ring) usableAt(ctx context.Context, now time.Time) (*Set, error) {
 	s := r.cur.Load()
 	if s != nil {
 		if now.Before(s.ExpiresAt) {
@@ -182,7 +183,13 @@ func (r *Ring) Usable(ctx context.Context) (*Set, error) {
 // requests join) and waits for it, or for ctx. An error other than
 // ErrUnknownKey means the keys could not be had.
 func (r *Ring) KeyFor(ctx context.Context, kid string, hasKid bool, alg jws.Alg) (*Set, error) {
-	s, err := r.Usable(ctx)
+	return r.KeyForAt(ctx, r.now(), kid, hasKid, alg)
+}
+
+// KeyForAt is KeyFor for a caller that read the clock already: now is the
+// ring's clock at the start of the call.
+func (r *Ring) KeyForAt(ctx context.Context, now time.Time, kid string, hasKid bool, alg jws.Alg) (*Set, error) {
+	s, err := r.usableAt(ctx, now)
 	if err != nil {
 		return nil, err
 	}

@@ -95,6 +95,24 @@ func (it *ObjectIter) nextRaw() (name, value []byte, ok bool) {
 	return name, b[i:vend], true
 }
 
+// nextMember is nextRaw as a Member of the iterated document (at most
+// 2 GiB), for ValidObject.
+func (it *ObjectIter) nextMember() (Member, bool) {
+	name, v, ok := it.nextRaw()
+	if !ok {
+		return Member{}, false
+	}
+	// name and v are sub-slices of it.b: their offsets follow from the
+	// capacity that remains after them.
+	ns, vs := cap(it.b)-cap(name), cap(it.b)-cap(v)
+	return Member{
+		nameStart: int32(ns), nameEnd: int32(ns + len(name)),
+		valStart: int32(vs), valEnd: int32(vs + len(v)),
+		plainName:  bytes.IndexByte(name, '\\') < 0,
+		plainValue: v[0] == '"' && bytes.IndexByte(v, '\\') < 0,
+	}, true
+}
+
 // ArrayIter walks the elements of one JSON array, with the same guarantees
 // as ObjectIter.
 type ArrayIter struct {

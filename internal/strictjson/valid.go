@@ -12,9 +12,11 @@ const (
 	// names move from the fixed slot stack into a map.
 	smallObject = 32
 	// numSlots is the size of the fixed slot stack shared by all open
-	// objects: eight levels of fully used small objects. An object that does
+	// objects: two levels of fully used small objects (a token's claims
+	// with a nested object, a JWK Set's keys), small because Valid zeroes
+	// it on every call. An object that does
 	// not fit falls back to a map; the result is the same, it only allocates.
-	numSlots = 8 * smallObject
+	numSlots = 2 * smallObject
 )
 
 // slot records one member name of an open object: where the raw bytes
@@ -25,6 +27,18 @@ const (
 type slot struct {
 	start     int32
 	len, ulen uint16
+	tag       uint32 // nameTag of a name without escapes, else 0
+}
+
+// nameTag is a cheap fingerprint of a name without escapes: its first,
+// middle and last bytes, with a bit that makes it non-zero. Two such names
+// with different tags differ; equal tags say nothing, and an escaped name
+// (tag 0) is always compared in full.
+func nameTag(name []byte) uint32 {
+	if len(name) == 0 {
+		return 1 << 24
+	}
+	return 1<<24 | uint32(name[0]) | uint32(name[len(name)/2])<<8 | uint32(name[len(name)-1])<<16
 }
 
 // span is a slot with full-width offsets, for documents of any size.
@@ -68,6 +82,14 @@ type scanner struct {
 	slots   [numSlots]slot
 	big     *[MaxDepth]*bigObject // names of objects in map mode, by depth
 	buf     []byte                // scratch for unescaping names in map mode
+
+	// For ValidObject: the top-level members, collected as they are
+	// scanned (collect set), the member whose value is being scanned, and
+	// whether the last string scanned had no escape.
+	collect  bool
+	nmem     int // members found (more than the room given: overflow)
+	cur      Member
+	strPlain bool
 }
 
 // scanner.objects has a bit per level: MaxDepth must not exceed 64.
@@ -79,14 +101,15 @@ var _ [64 - MaxDepth]struct{}
 //
 // Valid does not allocate for documents whose objects have at most 32
 // members each (escaped names included) and whose open objects never hold
-// more than 256 names at once, i.e. up to eight levels of such objects
-// nested in one another. An object beyond that keeps its names in a map
+// more than 64 names at once (two levels of such objects nested in one
+// another, or more levels of smaller ones). An object beyond that keeps its
+// names in a map
 // keyed by a per-process seeded hash of the unescaped name, so the check
 // stays linear in the size of the document however wide its objects are.
 func Valid(doc []byte) error {
 	var s scanner
 	s.doc = doc
-	if err := s.run(); err != nil {
+	if err := s.run(nil); err != nil {
 		return err
 	}
 	return nil
@@ -101,7 +124,10 @@ func skipWS(b []byte, i int) int {
 	return i
 }
 
-func (s *scanner) run() *Error {
+// run scans s.doc. When s.collect is set, the members of the top-level
+// object are written to members, as many as fit, and counted in s.nmem;
+// only integers are written (the room never escapes with the scanner).
+func (s *scanner) run(members []Member) *Error {
 	doc := s.doc
 	n := len(doc)
 	i := skipWS(doc, 0)
@@ -136,10 +162,11 @@ func (s *scanner) run() *Error {
 			}
 			continue
 		case '"':
-			end, _, err := scanString(doc, i)
+			end, ulen, err := scanString(doc, i)
 			if err != nil {
 				return err
 			}
+			s.strPlain = ulen == end-i-2
 			i = end
 		case 't':
 			if !bytes.HasPrefix(doc[i:], []byte("true")) {
@@ -165,6 +192,16 @@ func (s *scanner) run() *Error {
 		}
 		// A value ended at i: close containers or find the next value.
 		for {
+			if s.collect && s.depth == 1 {
+				// The value of a top-level member ended (a scalar, or
+				// the container just closed).
+				s.cur.valEnd = int32(i)
+				s.cur.plainValue = s.strPlain && doc[s.cur.valStart] == '"'
+				if s.nmem < len(members) {
+					members[s.nmem] = s.cur
+				}
+				s.nmem++
+			}
 			i = skipWS(doc, i)
 			if s.depth == 0 {
 				if i != n {
@@ -220,9 +257,16 @@ func (s *scanner) member(i int) (int, *Error) {
 	if err := s.record(i+1, end-1, ulen); err != nil {
 		return 0, err
 	}
+	if s.collect && s.depth == 1 {
+		s.cur = Member{nameStart: int32(i + 1), nameEnd: int32(end - 1), plainName: ulen == end-i-2}
+	}
 	i = skipWS(doc, end)
 	if i >= len(doc) || doc[i] != ':' {
 		return 0, errAt(ErrSyntax, i)
+	}
+	if s.collect && s.depth == 1 {
+		s.cur.valStart = int32(skipWS(doc, i+1))
+		s.strPlain = false
 	}
 	return i + 1, nil
 }
@@ -239,12 +283,16 @@ func (s *scanner) record(start, end, ulen int) *Error {
 	}
 	if big == nil {
 		if f.n < smallObject && s.nslots < numSlots && len(doc) <= math.MaxInt32 && end-start <= math.MaxUint16 {
+			var tag uint32
+			if ulen == end-start {
+				tag = nameTag(doc[start:end])
+			}
 			for _, o := range s.slots[f.base : f.base+f.n] {
-				if int(o.ulen) == ulen && s.equal(name, o.span()) {
+				if int(o.ulen) == ulen && (o.tag == tag || o.tag == 0 || tag == 0) && s.equal(name, o.span()) {
 					return errAt(ErrDuplicate, start-1)
 				}
 			}
-			s.slots[s.nslots] = slot{int32(start), uint16(end - start), uint16(ulen)}
+			s.slots[s.nslots] = slot{int32(start), uint16(end - start), uint16(ulen), tag}
 			s.nslots++
 			f.n++
 			return nil
@@ -317,12 +365,11 @@ func scanString(doc []byte, i int) (end, ulen int, err *Error) {
 	start := i
 	shrink := 0 // bytes by which escapes shrink the contents
 	for {
-		// Fast path: printable ASCII.
-		for i < n {
-			c := doc[i]
-			if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
-				break
-			}
+		// Fast path: printable ASCII, by table, four bytes at a time.
+		for i+4 <= n && plainChar[doc[i]]&plainChar[doc[i+1]]&plainChar[doc[i+2]]&plainChar[doc[i+3]] != 0 {
+			i += 4
+		}
+		for i < n && plainChar[doc[i]] != 0 {
 			i++
 		}
 		if i >= n {
@@ -378,6 +425,17 @@ func scanString(doc []byte, i int) (end, ulen int, err *Error) {
 		}
 	}
 }
+
+// plainChar is 1 for the bytes a string literal holds as they are:
+// printable ASCII but the quote and the backslash.
+var plainChar = func() (t [256]byte) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		if c != '"' && c != '\\' {
+			t[c] = 1
+		}
+	}
+	return t
+}()
 
 // hex4 decodes the four hex digits at doc[i:i+4].
 func hex4[S ~[]byte | ~string](doc S, i int) (rune, bool) {
