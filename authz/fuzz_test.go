@@ -11,6 +11,9 @@ import (
 
 // FuzzValidate feeds arbitrary strings to Validate: it must never panic,
 // and every rejection must be a *ValidationError with a known sentinel.
+// Each answer is also compared with a second Validator's whose memo of
+// token headers is emptied before every call: a remembered header must
+// never change an outcome.
 func FuzzValidate(f *testing.F) {
 	iss, err := authztest.New()
 	if err != nil {
@@ -22,10 +25,22 @@ func FuzzValidate(f *testing.F) {
 		f.Fatal(err)
 	}
 	defer v.Close()
+	cold, err := authz.New([]authz.Issuer{iss.OIDC("api")}, authz.WithoutBackground())
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer cold.Close()
 	good, _ := iss.Mint(iss.Claims("u", "api"))
 	es, _ := iss.Mint(iss.Claims("u", "api"), authztest.WithAlg("ES256"))
-	if err := v.Warm(bg); err != nil {
-		f.Fatal(err)
+	for _, w := range []*authz.Validator{v, cold} {
+		if err := w.Warm(bg); err != nil {
+			f.Fatal(err)
+		}
+	}
+	for _, tok := range []string{good, es} { // v remembers their headers
+		if _, err := v.Validate(bg, tok); err != nil {
+			f.Fatal(err)
+		}
 	}
 	p := strings.Split(good, ".")
 	for _, s := range []string{good, es, "", ".", "..", "a.b.c", p[0] + "." + p[1] + ".", p[0] + ".." + p[2],
@@ -38,6 +53,10 @@ func FuzzValidate(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, token string) {
 		c, err := v.Validate(bg, token)
+		cold.ForgetHeaders()
+		if got, want := outcome(c, err), outcome(cold.Validate(bg, token)); got != want {
+			t.Fatalf("with remembered headers %s, without %s", got, want)
+		}
 		if err == nil {
 			if c == nil {
 				t.Fatal("nil claims without error")
