@@ -7,6 +7,7 @@ import (
 
 	"github.com/jwtguard/jwtguard/adapters/adaptertest"
 	"github.com/jwtguard/jwtguard/adapters/nethttp"
+	"github.com/jwtguard/jwtguard/authz"
 )
 
 func TestConformance(t *testing.T) {
@@ -42,4 +43,16 @@ func serveConformance(t *testing.T, rt adaptertest.Route) adaptertest.Client {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return adaptertest.HTTPClient(srv.URL, "/t/{tenant}/x", "/x")
+}
+
+// TestSenderConstrainedConformance runs the adapters' shared suite of
+// sender-constrained tokens — DPoP (RFC 9449) and certificate-bound tokens
+// (RFC 8705) — through the middleware on a ServeMux, over plain HTTP and
+// mutual TLS, as every router adapter runs it.
+func TestSenderConstrainedConformance(t *testing.T) {
+	adaptertest.RunSenderConstrained(t, func(t *testing.T, v *authz.Validator, overTLS bool) (string, *http.Client) {
+		mux := http.NewServeMux()
+		mux.Handle("GET /v1/things/{id}", nethttp.Middleware(v)(adaptertest.HTTPHandler(nethttp.ClaimsFromContext)))
+		return adaptertest.ServeHTTP(t, mux, overTLS)
+	})
 }
