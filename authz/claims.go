@@ -142,13 +142,12 @@ type claimError struct{ name string }
 
 func (e *claimError) Error() string { return "claim " + e.name + " has the wrong type or form" }
 
-// stringOf returns the string a raw JSON value holds, without copying when
-// the literal has no escape (the payload is never modified).
+// stringOf returns the string a raw JSON value of a validated document
+// holds (every caller's document passed strictjson.Valid or ValidObject),
+// without copying when the literal has no escape (the payload is never
+// modified).
 func stringOf(v []byte) (string, bool) {
-	if strictjson.Kind(v) != '"' {
-		return "", false
-	}
-	b, ok := strictjson.Unquote(v)
+	b, ok := strictjson.ValidString(v)
 	return jws.String(b), ok
 }
 

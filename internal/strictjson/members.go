@@ -1,6 +1,9 @@
 package strictjson
 
-import "math"
+import (
+	"bytes"
+	"math"
+)
 
 // Member locates one member of the object ValidObject read, by offsets
 // into that document: the methods take the document, and their results
@@ -57,6 +60,23 @@ func (m *Member) String(doc []byte) ([]byte, bool) {
 		return v[1 : len(v)-1 : len(v)-1], true
 	}
 	return Unquote(v)
+}
+
+// ValidString is Unquote for a value taken from a document Valid accepted
+// (by an iterator, Lookup or a Member): a string literal without escapes is
+// returned in place without being scanned again, since its bytes were
+// checked already; anything else goes through Unquote. On bytes that were
+// never validated it may accept what Unquote refuses: use Unquote there.
+func ValidString(value []byte) ([]byte, bool) {
+	if n := len(value); n >= 2 && value[0] == '"' && value[n-1] == '"' {
+		if raw := value[1 : n-1 : n-1]; bytes.IndexByte(raw, '\\') < 0 {
+			return raw, true
+		}
+	}
+	if Kind(value) != '"' {
+		return nil, false
+	}
+	return Unquote(value)
 }
 
 // ValidObject is Valid for a document that must be one JSON object: in the

@@ -154,3 +154,48 @@ func FuzzValidObject(f *testing.F) {
 		}
 	})
 }
+
+// FuzzValidString: on every string value of a valid document (members,
+// array elements, nested values) ValidString reads what Unquote reads.
+func FuzzValidString(f *testing.F) {
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		if Valid(doc) != nil {
+			return
+		}
+		var visit func(v []byte)
+		visit = func(v []byte) {
+			got, gok := ValidString(v)
+			want, wok := Unquote(v)
+			if wok && Kind(v) != '"' {
+				t.Fatalf("Unquote reads a non-string %q", v)
+			}
+			if gok != wok || !bytes.Equal(got, want) {
+				t.Fatalf("ValidString(%q) = %q, %v; Unquote %q, %v", v, got, gok, want, wok)
+			}
+			switch Kind(v) {
+			case '{':
+				it, _ := Object(v)
+				for {
+					_, e, ok := it.Next()
+					if !ok {
+						break
+					}
+					visit(e)
+				}
+			case '[':
+				it, _ := Array(v)
+				for {
+					e, ok := it.Next()
+					if !ok {
+						break
+					}
+					visit(e)
+				}
+			}
+		}
+		visit(bytes.TrimSpace(doc))
+	})
+}
