@@ -110,6 +110,7 @@ func (a *Authorizer) Reload(cfg *config.Config) error {
 		}
 	}
 	opts := ks.validatorOptions(&cfg.Keystore)
+	opts = append(opts, authz.WithHooks(authz.Hooks{StoreRejected: a.metrics.storeRejected}))
 	if *cfg.TokenCache {
 		opts = append(opts, authz.WithTokenCache(authz.TokenCacheOptions{}))
 	}
