@@ -302,3 +302,32 @@ func tokenHeader(t *testing.T, tok string) string {
 	}
 	return string(h)
 }
+
+// TestExampleRedisConfig: the commented redis keystore of example.yaml
+// (the one in docs/authorizer.md), uncommented, is accepted.
+func TestExampleRedisConfig(t *testing.T) {
+	b, err := os.ReadFile("example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secretFile, _ := randomSecret(t)
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		switch {
+		case strings.HasPrefix(line, "  type: memory"):
+			continue
+		case strings.HasPrefix(line, "  # "):
+			line = "  " + strings.TrimPrefix(line, "  # ")
+		}
+		line = strings.ReplaceAll(line, "/run/secrets/jwtguard-store", secretFile)
+		line = strings.ReplaceAll(line, "/run/secrets/redis", secretFile)
+		out = append(out, line)
+	}
+	cfg, err := config.Parse("example-redis.yaml", []byte(strings.Join(out, "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := cfg.Keystore; k.Type != "redis" || len(k.Secrets()) != 1 || k.RedisOptions().TLSConfig == nil {
+		t.Errorf("keystore %+v", k)
+	}
+}
