@@ -55,9 +55,7 @@ func serve(ctx context.Context, cfg *config.Config, path string, ln net.Listener
 	level := new(slog.LevelVar)
 	setLevel(level, cfg.LogLevel)
 	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: level}))
-	if cfg.Keystore.Type == "redis" {
-		goredis.SetLogger(redisLogger{log})
-	}
+	goredis.SetLogger(redisLogger{log}) // for a redis keystore, now or after a reload
 	a, err := forwardauth.New(cfg, forwardauth.WithLogger(log))
 	if err != nil {
 		return err
