@@ -25,8 +25,10 @@
 // serve runs the forward-auth authorizer for nginx auth_request,
 // ingress-nginx, Traefik ForwardAuth, Caddy forward_auth and Envoy ext_authz
 // (HTTP, and gRPC with grpc_listen); see docs/authorizer.md for its configuration and the proxies'
-// settings. It reloads its configuration on SIGHUP and shuts down
-// gracefully on SIGTERM or SIGINT. Exit code 64 means the configuration
+// settings. With keystore type redis, the authorizers of a fleet share
+// the issuers' keys through Redis, each document authenticated with a
+// secret (docs/keystores.md). It reloads its configuration on SIGHUP and
+// shuts down gracefully on SIGTERM or SIGINT. Exit code 64 means the configuration
 // was refused (every error is printed with its line), 1 any other failure.
 //
 // A token argument of "-", or none, is read from standard input; a

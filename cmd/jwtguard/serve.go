@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
 
 	"github.com/jwtguard/jwtguard/cmd/jwtguard/internal/config"
@@ -54,6 +55,7 @@ func serve(ctx context.Context, cfg *config.Config, path string, ln net.Listener
 	level := new(slog.LevelVar)
 	setLevel(level, cfg.LogLevel)
 	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: level}))
+	goredis.SetLogger(redisLogger{log}) // for a redis keystore, now or after a reload
 	a, err := forwardauth.New(cfg, forwardauth.WithLogger(log))
 	if err != nil {
 		return err
@@ -164,6 +166,14 @@ func fileStamp(path string) stamp {
 		s.ino = sys.Ino
 	}
 	return s
+}
+
+// redisLogger writes go-redis's messages (a failed dial, say) to the
+// authorizer's log, at warn.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, "redis client", "detail", fmt.Sprintf(format, v...))
 }
 
 func setLevel(l *slog.LevelVar, s string) {

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
 	"gopkg.in/yaml.v3"
 
 	"github.com/jwtguard/jwtguard/authz"
@@ -58,8 +60,84 @@ type Config struct {
 // Keystore selects the key store.
 type Keystore struct {
 	// Type is "memory" (the default): keys are kept in this process and
-	// kept across reloads.
+	// kept across reloads; or "redis": keys are shared, through Redis, by
+	// every authorizer using the same Redis and prefix.
 	Type string `yaml:"type"`
+	// Redis is where the Redis store is (type redis).
+	Redis *Redis `yaml:"redis"`
+	// SecretFiles and SecretEnv name the store secrets (type redis): files,
+	// or environment variables, each holding 32 bytes or more. The first
+	// signs the documents the authorizer stores; all are accepted when
+	// reading (rotation). They are read when the file is loaded.
+	SecretFiles []string `yaml:"secret_files"`
+	SecretEnv   []string `yaml:"secret_env"`
+	// InsecureWithoutSecret shares keys through Redis without a secret:
+	// whoever can write the Redis then decides which keys are accepted.
+	InsecureWithoutSecret bool `yaml:"insecure_without_secret"`
+
+	secrets  [][]byte // read by check
+	password string   // read by check
+}
+
+// Redis locates the Redis of the redis key store.
+type Redis struct {
+	// URL is redis://host:port/db, rediss://host:port/db (TLS) or
+	// unix:///path, as go-redis's ParseURL reads it, with a user name but
+	// no password.
+	URL string `yaml:"url"`
+	// PasswordFile or PasswordEnv hold the password (AUTH), if any. The
+	// file is read when the configuration is loaded.
+	PasswordFile string `yaml:"password_file"`
+	PasswordEnv  string `yaml:"password_env"`
+	// Prefix of every Redis key the store uses [jwtguard:]
+	// (redisstore.WithPrefix); "" is allowed.
+	Prefix *string `yaml:"prefix"`
+	// Timeout bounds each wait for Redis: one store call, and go-redis's
+	// dial, read and write [500ms] (redisstore.WithTimeout).
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// MinStoreSecret is the shortest store secret, in bytes.
+const MinStoreSecret = 32
+
+// DefaultRedisPrefix is the default prefix of the redis store's keys.
+const DefaultRedisPrefix = "jwtguard:"
+
+// Secrets returns the store secrets read from secret_files or secret_env,
+// the signing one first; nil for none.
+func (k *Keystore) Secrets() [][]byte { return k.secrets }
+
+// RedisOptions returns the go-redis options of the redis store: the
+// URL's, with the password, every wait bounded by Timeout (unless the URL
+// sets it) and ContextTimeoutEnabled. It returns nil unless the type is
+// redis.
+func (k *Keystore) RedisOptions() *goredis.Options {
+	if k.Type != "redis" || k.Redis == nil {
+		return nil
+	}
+	o, err := goredis.ParseURL(k.Redis.URL)
+	if err != nil {
+		return nil // check refused it
+	}
+	o.Password = k.password
+	for _, d := range []*time.Duration{&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout} {
+		if *d == 0 {
+			*d = k.Redis.Timeout
+		}
+	}
+	o.ContextTimeoutEnabled = true
+	return o
+}
+
+// SameStore reports whether k and o describe the same store: same type,
+// Redis settings and password. The secrets may differ: they are the
+// Validator's, not the store's.
+func (k *Keystore) SameStore(o *Keystore) bool {
+	if k.Type != o.Type || (k.Redis == nil) != (o.Redis == nil) || k.password != o.password {
+		return false
+	}
+	return k.Redis == nil || *k.Redis.Prefix == *o.Redis.Prefix && k.Redis.URL == o.Redis.URL &&
+		k.Redis.Timeout == o.Redis.Timeout
 }
 
 // Issuer is one trusted issuer, by preset name and the preset's
@@ -258,6 +336,15 @@ func (c *Config) applyDefaults() {
 	if c.Keystore.Type == "" {
 		c.Keystore.Type = "memory"
 	}
+	if r := c.Keystore.Redis; r != nil {
+		if r.Timeout == 0 {
+			r.Timeout = 500 * time.Millisecond
+		}
+		if r.Prefix == nil {
+			p := DefaultRedisPrefix
+			r.Prefix = &p
+		}
+	}
 	if c.IdentityHeaders == nil {
 		c.IdentityHeaders = DefaultIdentityHeaders
 	}
@@ -316,13 +403,7 @@ func (c *Config) check() error {
 	default:
 		l.add([]any{"log_level"}, "log_level %q: want debug, info, warn or error", c.LogLevel)
 	}
-	switch c.Keystore.Type {
-	case "memory":
-	case "redis":
-		l.add([]any{"keystore", "type"}, `keystore type "redis" is not built into this version of jwtguard (the Redis store is moving to its own module); use "memory"`)
-	default:
-		l.add([]any{"keystore", "type"}, "keystore type %q: want memory", c.Keystore.Type)
-	}
+	c.checkKeystore(l)
 	if len(c.Issuers) == 0 {
 		l.add([]any{"issuers"}, "no issuers: add at least one")
 	}
@@ -365,6 +446,123 @@ func (c *Config) check() error {
 		}
 	}
 	return errors.Join(l.errs...)
+}
+
+// checkKeystore checks the keystore block and reads its secrets and
+// password. No error names a secret's or password's content.
+func (c *Config) checkKeystore(l *errList) {
+	k := &c.Keystore
+	switch k.Type {
+	case "memory":
+		if k.Redis != nil {
+			l.add([]any{"keystore", "redis"}, `keystore: redis is set but type is "memory" (set type: redis, or remove it)`)
+		}
+		if len(k.SecretFiles) > 0 || len(k.SecretEnv) > 0 || k.InsecureWithoutSecret {
+			l.add([]any{"keystore"}, `keystore: secret_files, secret_env and insecure_without_secret are for type "redis"; the memory store needs none`)
+		}
+		return
+	case "redis":
+	default:
+		l.add([]any{"keystore", "type"}, "keystore type %q: want memory or redis", k.Type)
+		return
+	}
+	if k.Redis == nil || k.Redis.URL == "" {
+		l.add([]any{"keystore", "type"}, "keystore type redis needs redis: {url: redis://host:port/db}")
+	} else {
+		c.checkRedis(l)
+	}
+	for i, f := range k.SecretFiles {
+		p := []any{"keystore", "secret_files", i}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			l.add(p, "keystore secret file: %v", err) // a *PathError: the path, not the content
+			continue
+		}
+		c.addSecret(l, p, "secret file "+strconv.Quote(f), trimNewline(b))
+	}
+	for i, name := range k.SecretEnv {
+		p := []any{"keystore", "secret_env", i}
+		v, ok := os.LookupEnv(name)
+		if name == "" || !ok {
+			l.add(p, "keystore secret: environment variable %q is not set", name)
+			continue
+		}
+		c.addSecret(l, p, "environment variable "+strconv.Quote(name), trimNewline([]byte(v)))
+	}
+	switch n := len(k.SecretFiles) + len(k.SecretEnv); {
+	case n == 0 && !k.InsecureWithoutSecret:
+		l.add([]any{"keystore", "type"}, "keystore type redis needs a secret (secret_files or secret_env, %d bytes or more, the same on every authorizer sharing the Redis): it authenticates the stored keys, so that whoever can write the Redis cannot plant keys. Set insecure_without_secret: true only for a Redis as trusted as this process", MinStoreSecret)
+	case n > 0 && k.InsecureWithoutSecret:
+		l.add([]any{"keystore", "insecure_without_secret"}, "keystore: insecure_without_secret is true but secrets are set: remove one")
+	}
+}
+
+// checkRedis checks the redis block and reads its password.
+func (c *Config) checkRedis(l *errList) {
+	r := c.Keystore.Redis
+	p := []any{"keystore", "redis", "url"}
+	u, err := url.Parse(r.URL)
+	if err != nil {
+		// url.Parse's error quotes the URL, which may hold a password.
+		msg := "keystore redis url is not a valid URL"
+		var ue *url.Error
+		if errors.As(err, &ue) && !strings.Contains(r.URL, "@") {
+			msg += ": " + ue.Err.Error()
+		}
+		l.add(p, "%s", msg)
+		return
+	}
+	if _, ok := u.User.Password(); ok {
+		l.add(p, "keystore redis url holds a password: remove it, and put the password in a file (password_file) or an environment variable (password_env)")
+		return
+	}
+	o, err := goredis.ParseURL(r.URL)
+	if err != nil {
+		l.add(p, "keystore redis url: %s (want redis://host:port/db, rediss://host:port/db or unix:///path)", strings.TrimPrefix(err.Error(), "redis: "))
+		return
+	}
+	for i, d := range []time.Duration{o.DialTimeout, o.ReadTimeout, o.WriteTimeout} {
+		if d < 0 {
+			l.add(p, "keystore redis url: %s must be positive (every wait for Redis is bounded)", []string{"dial_timeout", "read_timeout", "write_timeout"}[i])
+		}
+	}
+	if r.Timeout < 0 {
+		l.add([]any{"keystore", "redis", "timeout"}, "keystore redis timeout %v is not positive", r.Timeout)
+	}
+	switch {
+	case r.PasswordFile != "" && r.PasswordEnv != "":
+		l.add([]any{"keystore", "redis", "password_env"}, "keystore redis: password_file and password_env are both set: keep one")
+	case r.PasswordFile != "":
+		b, err := os.ReadFile(r.PasswordFile)
+		if err != nil {
+			l.add([]any{"keystore", "redis", "password_file"}, "keystore redis password file: %v", err)
+			return
+		}
+		c.Keystore.password = string(trimNewline(b))
+	case r.PasswordEnv != "":
+		v, ok := os.LookupEnv(r.PasswordEnv)
+		if !ok {
+			l.add([]any{"keystore", "redis", "password_env"}, "keystore redis password: environment variable %q is not set", r.PasswordEnv)
+			return
+		}
+		c.Keystore.password = string(trimNewline([]byte(v)))
+	}
+}
+
+// addSecret keeps one store secret, or reports it too short.
+func (c *Config) addSecret(l *errList, path []any, what string, b []byte) {
+	if len(b) < MinStoreSecret {
+		l.add(path, "keystore secret (%s) is %d bytes: want %d or more, random (openssl rand -base64 48)", what, len(b), MinStoreSecret)
+		return
+	}
+	c.Keystore.secrets = append(c.Keystore.secrets, b)
+}
+
+// trimNewline removes one trailing newline (\n or \r\n), which editors and
+// echo add to a secret file.
+func trimNewline(b []byte) []byte {
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	return bytes.TrimSuffix(b, []byte("\r"))
 }
 
 // RuleName returns rule i's name, or "#<i+1>".

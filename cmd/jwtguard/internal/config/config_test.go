@@ -58,7 +58,8 @@ func TestParseErrors(t *testing.T) {
 		{"anonymous with scopes", "issuers:\n  - preset: google\n    audiences: [c]\nrules:\n  - name: open\n    anonymous: true\n    scopes: [x]\n",
 			[]string{`bad.yaml:5: rule "open": anonymous: true cannot be combined`}},
 		{"bad scope", "issuers:\n  - preset: google\n    audiences: [c]\nrules:\n  - scopes: ['a b']\n", []string{"bad.yaml:5: rule #1:"}},
-		{"redis", "keystore:\n  type: redis\nissuers:\n  - preset: google\n    audiences: [c]\nrules:\n  - anonymous: true\n", []string{"bad.yaml:2:", "Redis store"}},
+		{"redis without url", "keystore:\n  type: redis\nissuers:\n  - preset: google\n    audiences: [c]\nrules:\n  - anonymous: true\n", []string{"bad.yaml:2: keystore type redis needs redis:", "bad.yaml:2: keystore type redis needs a secret"}},
+		{"unknown keystore", "keystore:\n  type: etcd\nissuers:\n  - preset: google\n    audiences: [c]\nrules:\n  - anonymous: true\n", []string{`bad.yaml:2: keystore type "etcd": want memory or redis`}},
 		{"bad header", "issuers:\n  - preset: google\n    audiences: [c]\nrules:\n  - anonymous: true\nidentity_headers:\n  - header: 'X User'\n    claim: sub\n", []string{"bad.yaml:7:", "not a valid header name"}},
 		{"empty", "", []string{"empty file"}},
 	}

@@ -23,7 +23,8 @@
 // before rules are matched (see NormalizePath) and a request whose path
 // cannot be is denied, as is one that no rule matches.
 //
-// /healthz answers 200, /readyz 200 once every issuer has keys, and
+// /healthz answers 200, /readyz 200 once every issuer has keys (the key
+// store plays no part: a Redis outage does not make it unready), and
 // /metrics the decision counters, latency histogram and key state in the
 // Prometheus text format.
 //

@@ -10,14 +10,13 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/jwtguard/jwtguard/adapters/nethttp"
 	"github.com/jwtguard/jwtguard/authz"
 	"github.com/jwtguard/jwtguard/cmd/jwtguard/internal/config"
-	"github.com/jwtguard/jwtguard/keystore"
-	"github.com/jwtguard/jwtguard/keystore/memory"
 )
 
 // Endpoint paths.
@@ -35,8 +34,12 @@ const maxHeaderValue = 4 << 10
 // Authorizer answers forward-auth requests. It is an http.Handler, safe for
 // concurrent use.
 type Authorizer struct {
-	state    atomic.Pointer[state]
-	store    keystore.Store
+	state atomic.Pointer[state]
+	// mu serialises Reload and Close; ks is the key store of the current
+	// state.
+	mu       sync.Mutex
+	ks       *keyStore
+	closed   bool
 	log      *slog.Logger
 	extra    []authz.Option
 	warmWait time.Duration
@@ -74,8 +77,6 @@ func New(cfg *config.Config, opts ...Option) (*Authorizer, error) {
 	for _, o := range opts {
 		o(a)
 	}
-	// The one store outlives reloads, so a reload finds the keys it has.
-	a.store = memory.New()
 	if err := a.Reload(cfg); err != nil {
 		return nil, err
 	}
@@ -84,8 +85,15 @@ func New(cfg *config.Config, opts ...Option) (*Authorizer, error) {
 
 // Reload builds a new state from cfg, warms its keys and swaps it in.
 // Requests in flight finish with the old state; on error the old state
-// stays.
+// stays. The key store (and its Redis client) is kept when cfg's keystore
+// block describes the same store; otherwise a new one is built and the old
+// one's client closed after the swap.
 func (a *Authorizer) Reload(cfg *config.Config) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return errors.New("forwardauth: Reload after Close")
+	}
 	issuers, err := cfg.AuthzIssuers()
 	if err != nil {
 		return err
@@ -94,14 +102,28 @@ func (a *Authorizer) Reload(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	opts := []authz.Option{authz.WithStore(a.store)}
+	ks := a.ks
+	fresh := ks == nil || !ks.cfg.SameStore(&cfg.Keystore)
+	if fresh {
+		if ks, err = newKeyStore(cfg.Keystore); err != nil {
+			return err
+		}
+	}
+	opts := ks.validatorOptions(&cfg.Keystore)
+	opts = append(opts, authz.WithHooks(authz.Hooks{StoreRejected: a.metrics.storeRejected}))
 	if *cfg.TokenCache {
 		opts = append(opts, authz.WithTokenCache(authz.TokenCacheOptions{}))
 	}
 	opts = append(opts, a.extra...)
 	v, err := authz.New(issuers, opts...)
 	if err != nil {
+		if fresh {
+			_ = ks.close()
+		}
 		return err
+	}
+	if fresh {
+		a.log.Info("key store", ks.logAttrs()...)
 	}
 	if a.warmWait > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), a.warmWait)
@@ -114,21 +136,37 @@ func (a *Authorizer) Reload(cfg *config.Config) error {
 	old := a.state.Swap(&state{cfg: cfg, v: v, rules: rules, retryAfter: strconv.Itoa(secs)})
 	if old != nil {
 		// Validate keeps working on a closed Validator: requests still
-		// holding the old state finish normally.
+		// holding the old state finish normally (with a replaced store,
+		// its calls fail and the keys come from memory or the IdP).
 		old.v.Close()
+	}
+	if fresh {
+		if err := a.ks.close(); err != nil {
+			a.log.Warn("closing the previous key store", "error", err.Error())
+		}
+		a.ks = ks
 	}
 	return nil
 }
 
-// Close stops the background key refresh.
+// Close stops the background key refresh and closes the key store's
+// Redis client.
 func (a *Authorizer) Close() error {
-	if st := a.state.Load(); st != nil {
-		return st.v.Close()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return nil
 	}
-	return nil
+	a.closed = true
+	if st := a.state.Load(); st != nil {
+		st.v.Close()
+	}
+	return a.ks.close()
 }
 
 // Ready reports whether every issuer has usable keys, and which do not.
+// The key store plays no part: with Redis down the keys come from memory
+// or the IdP, so a Redis outage does not make the authorizer unready.
 func (a *Authorizer) Ready() (bool, []string) {
 	var missing []string
 	for _, s := range a.state.Load().v.Status() {

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jwtguard/jwtguard/authz"
 )
 
 // PathMetrics serves the metrics in the Prometheus text format.
@@ -23,12 +25,15 @@ var durationBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0
 // one histogram, written in the Prometheus text exposition format.
 type metrics struct {
 	decisions sync.Map // decisionKey → *atomic.Uint64
+	rejected  sync.Map // rejectKey → *atomic.Uint64
 	buckets   []atomic.Uint64
 	count     atomic.Uint64
 	sumMicros atomic.Uint64
 }
 
 type decisionKey struct{ endpoint, status, reason string }
+
+type rejectKey struct{ issuer, reason string }
 
 func newMetrics() *metrics {
 	return &metrics{buckets: make([]atomic.Uint64, len(durationBuckets))}
@@ -54,6 +59,18 @@ func (m *metrics) observe(endpoint string, status int, reason string, took time.
 	}
 	m.count.Add(1)
 	m.sumMicros.Add(uint64(took.Microseconds()))
+}
+
+// storeRejected counts a document read from the key store and refused
+// (authz.Hooks.StoreRejected): someone writes the store, or the secrets of
+// the authorizers sharing it differ.
+func (m *metrics) storeRejected(r authz.StoreRejection) {
+	k := rejectKey{r.Issuer, r.Reason}
+	c, ok := m.rejected.Load(k)
+	if !ok {
+		c, _ = m.rejected.LoadOrStore(k, new(atomic.Uint64))
+	}
+	c.(*atomic.Uint64).Add(1)
 }
 
 func (a *Authorizer) serveMetrics(w http.ResponseWriter) {
@@ -88,6 +105,17 @@ func (a *Authorizer) serveMetrics(w http.ResponseWriter) {
 		if !s.ExpiresAt.IsZero() {
 			fmt.Fprintf(w, "jwtguard_issuer_keys_expiry_seconds{issuer=%q} %g\n", s.Name, math.Round(s.ExpiresAt.Sub(now).Seconds()))
 		}
+	}
+	rows = rows[:0]
+	m.rejected.Range(func(k, v any) bool {
+		r := k.(rejectKey)
+		rows = append(rows, fmt.Sprintf("jwtguard_store_rejected_documents_total{issuer=%q,reason=%q} %d", r.issuer, r.reason, v.(*atomic.Uint64).Load()))
+		return true
+	})
+	slices.Sort(rows)
+	io.WriteString(w, "# HELP jwtguard_store_rejected_documents_total Documents read from the key store and refused (bad MAC, another issuer's, out of bounds).\n# TYPE jwtguard_store_rejected_documents_total counter\n")
+	for _, r := range rows {
+		io.WriteString(w, r+"\n")
 	}
 	hits, misses := st.v.TokenCacheStats()
 	io.WriteString(w, "# HELP jwtguard_token_cache_requests_total Verified-token cache lookups since the last reload.\n# TYPE jwtguard_token_cache_requests_total counter\n")
