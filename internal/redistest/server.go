@@ -177,5 +177,6 @@ func Ping(addr string, timeout time.Duration) error {
 // killed by a timeout or a signal leaves no server behind.
 func Command(bin string, args ...string) *exec.Cmd {
 	cmd := exec.Command(bin, args...)
+	setParentDeath(cmd)
 	return cmd
 }
