@@ -220,6 +220,16 @@ type requestContext struct {
 	req Request
 }
 
+// String names the context as context.WithValue would, never printing
+// the request (a DPoP proof is a credential).
+func (c *requestContext) String() string {
+	parent := fmt.Sprintf("%T", c.Context)
+	if s, ok := c.Context.(fmt.Stringer); ok {
+		parent = s.String()
+	}
+	return parent + ".WithValue(authz.requestKey, *authz.Request)"
+}
+
 func (c *requestContext) Value(key any) any {
 	if key == (requestKey{}) {
 		return &c.req
@@ -233,6 +243,9 @@ func (c *requestContext) Value(key any) any {
 // certificate it names (RFC 8705 §3). The checks run inside the validation
 // hooks, so telemetry sees their outcomes.
 func (v *Validator) ValidateRequest(ctx context.Context, token string, req Request) (*Claims, error) {
+	if ctx == nil {
+		panic("authz: ValidateRequest with a nil Context")
+	}
 	return v.validate(&requestContext{ctx, req}, token)
 }
 

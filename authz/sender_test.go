@@ -1,12 +1,14 @@
 package authz_test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -227,4 +229,37 @@ func clientCert(t *testing.T) *x509.Certificate {
 		t.Fatal(err)
 	}
 	return cert
+}
+
+// TestValidateRequestContext: the context hooks and checks receive names
+// the request without printing it (a DPoP proof is a credential), and a
+// nil context is refused at once, as context.WithValue refuses it.
+func TestValidateRequestContext(t *testing.T) {
+	iss := authztest.NewT(t)
+	var printed string
+	v, err := authz.New([]authz.Issuer{iss.OIDC("api")}, authz.WithoutBackground(), authz.WithHooks(authz.Hooks{
+		Validate: func(next authz.ValidateFunc) authz.ValidateFunc {
+			return func(ctx context.Context, token string) (*authz.Claims, error) {
+				printed = fmt.Sprintf("%v %+v %s", ctx, ctx, ctx)
+				return next(ctx, token)
+			}
+		},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	tok, _ := iss.Mint(iss.Claims("u", "api"))
+	if _, err := v.ValidateRequest(bg, tok, authz.Request{Scheme: "Bearer", Method: "GET", URI: "https://api.example/secret-path", DPoP: []string{"SECRET-PROOF"}}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(printed, "SECRET") || !strings.Contains(printed, "WithValue(authz.requestKey") {
+		t.Fatalf("the context prints as %q", printed)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("ValidateRequest with a nil context did not panic")
+		}
+	}()
+	_, _ = v.ValidateRequest(nil, tok, authz.Request{}) //nolint:staticcheck // the nil context is the test
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/jwtguard/jwtguard/internal/jws"
 	"github.com/jwtguard/jwtguard/internal/keyring"
 	"github.com/jwtguard/jwtguard/internal/strictjson"
+	"github.com/jwtguard/jwtguard/internal/validatorinfo"
 	"github.com/jwtguard/jwtguard/keystore"
 )
 
@@ -64,6 +65,10 @@ type Validator struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	closed  atomic.Bool
+}
+
+func init() {
+	validatorinfo.Hooked = func(v any) bool { return len(v.(*Validator).validateHooks) > 0 }
 }
 
 // issuerTable maps every accepted iss value to its issuer. It is replaced

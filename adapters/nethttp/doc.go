@@ -42,12 +42,14 @@
 // bearer token (RFC 6750 §3), so it gets the plain 401, or passes as
 // anonymous with Optional.
 //
-// With the default extractor, the b64token check of the credentials runs
-// only when the Validator refuses them: every token it accepts is made of
-// base64url parts and dots, hence one b64token, so a valid request is not
-// scanned twice. A credential with other characters therefore reaches
-// Validate (and its hooks, which record a malformed token) before it is
-// answered 400. ParseAuthorization, for other transports, checks at once.
+// With the default extractor and a Validator without validation hooks,
+// the b64token check of the credentials runs only when the Validator
+// refuses them: every token it accepts is made of base64url parts and dots,
+// hence one b64token, so a valid request is not scanned twice. Such a
+// credential reaches Validate before it is answered 400, as malformed.
+// With validation hooks (authz.Hooks.Validate), which see every token and
+// may answer in the Validator's place, the check runs first, as it does in
+// ParseAuthorization for other transports and for custom extractors.
 //
 // # Policies
 //

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jwtguard/jwtguard/authz"
+	"github.com/jwtguard/jwtguard/internal/validatorinfo"
 )
 
 // Defaults of the options.
@@ -171,15 +172,19 @@ type Guard struct {
 	proxies     []netip.Prefix
 	certHeader  string
 	defaultExt  bool // the Authorization header extractor: DPoP scheme too
-	v           *authz.Validator
-	policies    []authz.Policy
-	extract     Extractor
-	tenant      func(*http.Request) string
-	realm       string
-	optional    bool
-	hideDesc    bool
-	retryAfter  string
-	onError     func(http.ResponseWriter, *http.Request, error)
+	// lazyToken: the b64token check of the default extractor waits for a
+	// refusal, since every token the Validator accepts is one. Not with
+	// validation hooks, which may accept tokens in its place.
+	lazyToken  bool
+	v          *authz.Validator
+	policies   []authz.Policy
+	extract    Extractor
+	tenant     func(*http.Request) string
+	realm      string
+	optional   bool
+	hideDesc   bool
+	retryAfter string
+	onError    func(http.ResponseWriter, *http.Request, error)
 }
 
 // New returns a Guard for v. It fails on a nil Validator or an invalid
@@ -209,6 +214,7 @@ func New(v *authz.Validator, opts ...Option) (*Guard, error) {
 		proxies:     c.proxies,
 		certHeader:  c.certHeader,
 		defaultExt:  c.defaultExt,
+		lazyToken:   c.defaultExt && v != nil && !validatorinfo.Hooked(v),
 		v:           v,
 		policies:    c.policies,
 		extract:     c.extract,

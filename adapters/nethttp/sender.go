@@ -66,9 +66,10 @@ func WithDPoPRequired() Option { return func(c *config) { c.requireDPoP = true }
 
 // token extracts the token and its Authorization scheme. With the default
 // extractor and DPoP enabled on the Validator, the DPoP scheme is accepted
-// beside Bearer (RFC 9449 §7.1). With the default extractor the token is
-// not yet checked to be one b64token (lazy): Authorize checks that only if
-// the Validator refuses it, since every token it accepts is one.
+// beside Bearer (RFC 9449 §7.1). When lazy is true the token is not yet
+// checked to be one b64token: Authorize checks that only if the Validator
+// refuses it, since every token a Validator without validation hooks
+// accepts is one (base64url parts and dots).
 func (g *Guard) token(r *http.Request) (tok, scheme string, lazy bool, err error) {
 	if !g.defaultExt {
 		tok, err = g.extract(r)
@@ -76,12 +77,12 @@ func (g *Guard) token(r *http.Request) (tok, scheme string, lazy bool, err error
 	}
 	values := r.Header["Authorization"]
 	if g.v.DPoPMode() != authz.DPoPDisabled {
-		if tok, ok, err := parseDPoPAuthorization(values, false); ok || err != nil {
-			return tok, "DPoP", true, err
+		if tok, ok, err := parseDPoPAuthorization(values, !g.lazyToken); ok || err != nil {
+			return tok, "DPoP", g.lazyToken, err
 		}
 	}
-	tok, err = parseAuthorization(values, false)
-	return tok, "Bearer", true, err
+	tok, err = parseAuthorization(values, !g.lazyToken)
+	return tok, "Bearer", g.lazyToken, err
 }
 
 // ParseDPoPAuthorization reads a token sent under the DPoP scheme (RFC 9449

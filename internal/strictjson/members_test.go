@@ -105,7 +105,17 @@ func FuzzValidObject(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		ms, err := ValidObject(doc, nil)
+		var room [20]Member // the single pass, as Validate gives it room
+		ms, err := ValidObject(doc, room[:0])
+		if walked, werr := ValidObject(doc, nil); (werr == nil) != (err == nil) || len(walked) != len(ms) {
+			t.Fatalf("without room: %v, %d members; with room: %v, %d", werr, len(walked), err, len(ms))
+		} else {
+			for i := range ms {
+				if walked[i] != ms[i] {
+					t.Fatalf("member %d: %+v without room, %+v with", i, walked[i], ms[i])
+				}
+			}
+		}
 		verr := Valid(doc)
 		isObj := verr == nil && Kind(doc) == '{'
 		if (err == nil) != isObj {
