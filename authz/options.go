@@ -40,6 +40,8 @@ type KeyOptions struct {
 	// that followed its lookup ends, or a new key set arrives, and only
 	// when that lookup really consulted the IdP. A negative value is still
 	// an error.
+	//
+	// Deprecated: set UnknownKeyCooldown instead; this field does nothing.
 	UnknownKeyTTL time.Duration
 	// FetchTimeout bounds one fetch: discovery and JWKS [10s]. A refresh
 	// that first waits for another replica's fetch is bounded by
