@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -329,5 +330,124 @@ func TestExampleRedisConfig(t *testing.T) {
 	}
 	if k := cfg.Keystore; k.Type != "redis" || len(k.Secrets()) != 1 || k.RedisOptions().TLSConfig == nil {
 		t.Errorf("keystore %+v", k)
+	}
+}
+
+// slowProxy forwards TCP connections to addr, holding each reply from addr
+// for delay: a Redis that answers, slowly. It stops when t ends.
+func slowProxy(t *testing.T, addr string, delay time.Duration) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+		wg    sync.WaitGroup
+	)
+	track := func(c net.Conn) {
+		mu.Lock()
+		conns = append(conns, c)
+		mu.Unlock()
+	}
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", addr)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			track(c)
+			track(up)
+			wg.Go(func() { _, _ = io.Copy(up, c); up.Close() })
+			wg.Go(func() {
+				defer c.Close()
+				buf := make([]byte, 32<<10)
+				for {
+					n, err := up.Read(buf)
+					if n > 0 {
+						time.Sleep(delay)
+						if _, werr := c.Write(buf[:n]); werr != nil {
+							return
+						}
+					}
+					if err != nil {
+						return
+					}
+				}
+			})
+		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return ln.Addr().String()
+}
+
+// TestServeSlowRedis: a Redis slower than the Validator's default store
+// bound (500ms), but within the configured timeout, still serves the
+// shared keys: timeout bounds the Validator's store calls too.
+func TestServeSlowRedis(t *testing.T) {
+	addr := redistest.Server(t)
+	slow := slowProxy(t, addr, 700*time.Millisecond)
+	idp := authztest.NewT(t)
+	secretFile, _ := randomSecret(t)
+	yaml := func(addr string) string {
+		return fmt.Sprintf(`decision_timeout: 10s
+keystore:
+  type: redis
+  redis:
+    url: redis://%s/0
+    timeout: 3s
+  secret_files: [%s]
+issuers:
+  - issuer: %s
+    audiences: [api]
+rules:
+  - paths: [/api/*]
+    scopes: [read]
+`, addr, secretFile, idp.URL())
+	}
+	c := idp.Claims("alice", "api")
+	c["scope"] = "read"
+	good := idp.MustMint(t, c)
+	rdb := goredis.NewClient(&goredis.Options{Addr: addr, MaxRetries: -1})
+	defer rdb.Close()
+
+	r1 := startReplica(t, yaml(addr))
+	if s := r1.status(good); s != 200 {
+		t.Fatalf("replica 1: %d; logs:\n%s", s, r1.logs)
+	}
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		keys, err := rdb.Keys(context.Background(), "jwtguard:doc:*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(keys) > 0 {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("replica 1 stored no document; logs:\n%s", r1.logs)
+		}
+	}
+
+	jwks := idp.JWKSRequests()
+	r2 := startReplica(t, yaml(slow))
+	if s := r2.status(good); s != 200 {
+		t.Fatalf("replica 2 (Redis answering in 700ms): %d; logs:\n%s", s, r2.logs)
+	}
+	if n := idp.JWKSRequests() - jwks; n != 0 {
+		t.Errorf("replica 2 made %d JWKS requests to the IdP, want 0: a Redis answering in 700ms with timeout: 3s must serve the keys; logs:\n%s", n, r2.logs)
 	}
 }
