@@ -110,7 +110,17 @@ func randomSecret(t *testing.T) (path string, secret []byte) {
 func TestServeSharedRedis(t *testing.T) {
 	addr := redistest.Server(t) // skips, saying why, without redis-server
 	idp := authztest.NewT(t)
-	secretFile, _ := randomSecret(t)
+	secretFile, storeSecret := randomSecret(t)
+	// The Redis asks for a password, which the replicas read from a file.
+	passwordFile, password := randomSecret(t)
+	{
+		admin := goredis.NewClient(&goredis.Options{Addr: addr, MaxRetries: -1})
+		err := admin.ConfigSet(context.Background(), "requirepass", string(password)).Err()
+		admin.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	const prefix = "e2e:"
 	yaml := fmt.Sprintf(`log_level: debug
 decision_timeout: 3s
@@ -118,6 +128,7 @@ keystore:
   type: redis
   redis:
     url: redis://%s/0
+    password_file: %s
     prefix: %q
     timeout: 300ms
   secret_files: [%s]
@@ -127,7 +138,7 @@ issuers:
 rules:
   - paths: [/api/*]
     scopes: [read]
-`, addr, prefix, secretFile, idp.URL())
+`, addr, passwordFile, prefix, secretFile, idp.URL())
 	mint := func(iss *authztest.Issuer, opts ...authztest.TokenOption) string {
 		c := iss.Claims("alice", "api")
 		c["iss"] = idp.URL() // a forged token claims the real issuer
@@ -135,7 +146,7 @@ rules:
 		return iss.MustMint(t, c, opts...)
 	}
 	good := mint(idp)
-	rdb := goredis.NewClient(&goredis.Options{Addr: addr, MaxRetries: -1, DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second})
+	rdb := goredis.NewClient(&goredis.Options{Addr: addr, Password: string(password), MaxRetries: -1, DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second})
 	defer rdb.Close()
 	ctx := context.Background()
 	docKeys := func() []string {
@@ -190,16 +201,19 @@ rules:
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := docKeys()
-	for _, k := range keys {
-		doc, err := rdb.Get(ctx, k).Bytes()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := rdb.Set(ctx, k, poison(t, doc, strings.TrimPrefix(k, prefix+"doc:"), wrongSecret, evilJWKS), time.Hour).Err(); err != nil {
-			t.Fatal(err)
+	plant := func(secret []byte) {
+		t.Helper()
+		for _, k := range docKeys() {
+			doc, err := rdb.Get(ctx, k).Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := rdb.Set(ctx, k, poison(t, doc, strings.TrimPrefix(k, prefix+"doc:"), secret, evilJWKS), time.Hour).Err(); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
+	plant(wrongSecret)
 	// And garbage under a key of the same shape, for good measure.
 	if err := rdb.Set(ctx, prefix+"doc:jwks:https://garbage.example/", "jwtguard.v2.AAAA.{}", time.Hour).Err(); err != nil {
 		t.Fatal(err)
@@ -227,10 +241,34 @@ rules:
 		}
 	}
 
+	// The same writer now seals his document the way a store without a
+	// secret expects it (insecure_without_secret: the MAC under the empty
+	// key). Replica 3b has a secret: it must refuse that document too,
+	// which a replica that left its secret unused would take.
+	plant(nil)
+	jwks = idp.JWKSRequests()
+	r3b := startReplica(t, yaml)
+	if s := r3b.status(forged); s != 401 {
+		t.Errorf("replica 3b: %d for the forged token of a document sealed without a secret, want 401 (is the store secret used?)", s)
+	}
+	if s := r3b.status(good); s != 200 {
+		t.Errorf("replica 3b: %d for a good token; logs:\n%s", s, r3b.logs)
+	}
+	if idp.JWKSRequests() == jwks {
+		t.Error("replica 3b did not go to the IdP: it took its keys from the document sealed without a secret")
+	}
+
 	// Redis stops. Held keys keep answering; a rotation and a new replica
 	// go to the IdP.
 	_ = rdb.ShutdownNoSave(ctx).Err() // the connection drops: no answer to read
-	for end := time.Now().Add(5 * time.Second); redistest.Ping(addr, 200*time.Millisecond) == nil; time.Sleep(20 * time.Millisecond) {
+	listening := func() bool {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}
+	for end := time.Now().Add(5 * time.Second); listening(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(end) {
 			t.Fatal("Redis still answers after SHUTDOWN")
 		}
@@ -261,9 +299,18 @@ rules:
 	if got := r4.get("/readyz"); got != "200 ready\n" {
 		t.Errorf("replica 4 /readyz with Redis down: %q (Redis is a cache: it must not make the authorizer unready)", got)
 	}
-	for _, r := range []*replica{r1, r2, r3, r4} {
-		if strings.Contains(r.logs.String(), string(wrongSecret)) {
-			t.Error("a log holds a secret")
+	// No log line and no metric holds the store secret, the Redis
+	// password or the forger's secret.
+	for i, r := range []*replica{r1, r2, r3, r3b, r4} {
+		name := []string{"1", "2", "3", "3b", "4"}[i]
+		out := r.logs.String() + r.get("/metrics")
+		if !strings.Contains(out, `"msg":"key store"`) {
+			t.Errorf("replica %s: no key store line in its log: the search below would be empty", name)
+		}
+		for what, s := range map[string][]byte{"the store secret": storeSecret, "the Redis password": password, "the forger's secret": wrongSecret} {
+			if strings.Contains(out, string(s)) {
+				t.Errorf("replica %s: a log line or /metrics holds %s", name, what)
+			}
 		}
 	}
 }
