@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -496,5 +497,102 @@ rules:
 	}
 	if n := idp.JWKSRequests() - jwks; n != 0 {
 		t.Errorf("replica 2 made %d JWKS requests to the IdP, want 0: a Redis answering in 700ms with timeout: 3s must serve the keys; logs:\n%s", n, r2.logs)
+	}
+}
+
+// passwordServer starts a redis-server of t's own that requires password,
+// and returns its address. It skips t without redis-server.
+func passwordServer(t *testing.T, password string) string {
+	t.Helper()
+	bin := redistest.Path(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	var out syncBuffer
+	cmd := redistest.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--dir", t.TempDir(), "--requirepass", password)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+	addr := "127.0.0.1:" + port
+	rdb := goredis.NewClient(&goredis.Options{Addr: addr, Password: password, MaxRetries: -1})
+	defer rdb.Close()
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := rdb.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return addr
+		}
+		if time.Now().After(end) {
+			t.Fatalf("redis-server with a password does not answer: %v\n%s", err, out.String())
+		}
+	}
+}
+
+// TestServeWrongRedisPassword: a wrong Redis password does not go unseen
+// (jwtguard_store_errors_total, a warning naming WRONGPASS), and the
+// decisions stay right, with the keys from the IdP.
+func TestServeWrongRedisPassword(t *testing.T) {
+	_, right := randomSecret(t)
+	addr := passwordServer(t, string(right))
+	wrongFile, wrong := randomSecret(t)
+	secretFile, _ := randomSecret(t)
+	idp := authztest.NewT(t)
+	r := startReplica(t, fmt.Sprintf(`keystore:
+  type: redis
+  redis:
+    url: redis://%s/0
+    password_file: %s
+  secret_files: [%s]
+issuers:
+  - issuer: %s
+    audiences: [api]
+rules:
+  - paths: [/api/*]
+    scopes: [read]
+`, addr, wrongFile, secretFile, idp.URL()))
+	c := idp.Claims("alice", "api")
+	c["scope"] = "read"
+	if s := r.status(idp.MustMint(t, c)); s != 200 {
+		t.Errorf("a good token: %d; logs:\n%s", s, r.logs)
+	}
+	evil := authztest.NewT(t)
+	ec := evil.Claims("alice", "api")
+	ec["iss"], ec["scope"] = idp.URL(), "read"
+	if s := r.status(evil.MustMint(t, ec)); s != 401 {
+		t.Errorf("a forged token: %d", s)
+	}
+	if idp.JWKSRequests() == 0 {
+		t.Error("no JWKS request to the IdP")
+	}
+	m := r.get("/metrics")
+	n := -1
+	for _, line := range strings.Split(m, "\n") {
+		if v, ok := strings.CutPrefix(line, `jwtguard_store_errors_total{op="command"} `); ok {
+			n, _ = strconv.Atoi(v)
+		}
+	}
+	if n <= 0 {
+		t.Errorf("jwtguard_store_errors_total{op=\"command\"} is %d, want > 0:\n%s", n, m)
+	}
+	logs := r.logs.String()
+	if !strings.Contains(logs, `"level":"WARN","msg":"redis key store failing`) || !strings.Contains(logs, `"kind":"WRONGPASS"`) {
+		t.Errorf("no warning naming WRONGPASS; logs:\n%s", logs)
+	}
+	if strings.Count(logs, `"msg":"redis key store failing`) != 1 {
+		t.Errorf("the failure is logged more than once; logs:\n%s", logs)
+	}
+	for what, s := range map[string][]byte{"the configured password": wrong, "the real password": right} {
+		if strings.Contains(logs+m, string(s)) {
+			t.Errorf("a log line or /metrics holds %s", what)
+		}
 	}
 }
