@@ -70,7 +70,9 @@ type Keystore struct {
 	// SecretFiles and SecretEnv name the store secrets (type redis): files,
 	// or environment variables, each holding 32 bytes or more. The first
 	// signs the documents the authorizer stores; all are accepted when
-	// reading (rotation). They are read when the file is loaded.
+	// reading (rotation). They are read when the file is loaded (at start,
+	// SIGHUP, or a change of the configuration file): editing a secret
+	// file alone does not reload.
 	SecretFiles []string `yaml:"secret_files"`
 	SecretEnv   []string `yaml:"secret_env"`
 	// InsecureWithoutSecret shares keys through Redis without a secret:
@@ -85,7 +87,7 @@ type Keystore struct {
 type Redis struct {
 	// URL is redis://host:port/db, rediss://host:port/db (TLS) or
 	// unix:///path, as go-redis's ParseURL reads it, with a user name but
-	// no password.
+	// no password, no fragment and no skip_verify (see checkRedisURL).
 	URL string `yaml:"url"`
 	// PasswordFile or PasswordEnv hold the password (AUTH), if any. The
 	// file is read when the configuration is loaded.
@@ -94,8 +96,10 @@ type Redis struct {
 	// Prefix of every Redis key the store uses [jwtguard:]
 	// (redisstore.WithPrefix); "" is allowed.
 	Prefix *string `yaml:"prefix"`
-	// Timeout bounds each wait for Redis: one store call, and go-redis's
-	// dial, read and write [500ms] (redisstore.WithTimeout).
+	// Timeout bounds each wait for Redis: one store call (the Validator's
+	// authz.KeyOptions.StoreTimeout and redisstore.WithTimeout), and
+	// go-redis's dial, read and write [500ms]. It must be shorter than
+	// DecisionTimeout.
 	Timeout time.Duration `yaml:"timeout"`
 }
 
