@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"slices"
@@ -68,7 +70,9 @@ type Keystore struct {
 	// SecretFiles and SecretEnv name the store secrets (type redis): files,
 	// or environment variables, each holding 32 bytes or more. The first
 	// signs the documents the authorizer stores; all are accepted when
-	// reading (rotation). They are read when the file is loaded.
+	// reading (rotation). They are read when the file is loaded (at start,
+	// SIGHUP, or a change of the configuration file): editing a secret
+	// file alone does not reload.
 	SecretFiles []string `yaml:"secret_files"`
 	SecretEnv   []string `yaml:"secret_env"`
 	// InsecureWithoutSecret shares keys through Redis without a secret:
@@ -83,7 +87,7 @@ type Keystore struct {
 type Redis struct {
 	// URL is redis://host:port/db, rediss://host:port/db (TLS) or
 	// unix:///path, as go-redis's ParseURL reads it, with a user name but
-	// no password.
+	// no password, no fragment and no skip_verify (see checkRedisURL).
 	URL string `yaml:"url"`
 	// PasswordFile or PasswordEnv hold the password (AUTH), if any. The
 	// file is read when the configuration is loaded.
@@ -92,8 +96,10 @@ type Redis struct {
 	// Prefix of every Redis key the store uses [jwtguard:]
 	// (redisstore.WithPrefix); "" is allowed.
 	Prefix *string `yaml:"prefix"`
-	// Timeout bounds each wait for Redis: one store call, and go-redis's
-	// dial, read and write [500ms] (redisstore.WithTimeout).
+	// Timeout bounds each wait for Redis: one store call (the Validator's
+	// authz.KeyOptions.StoreTimeout and redisstore.WithTimeout), and
+	// go-redis's dial, read and write [500ms]. It must be shorter than
+	// DecisionTimeout.
 	Timeout time.Duration `yaml:"timeout"`
 }
 
@@ -475,15 +481,19 @@ func (c *Config) checkKeystore(l *errList) {
 		p := []any{"keystore", "secret_files", i}
 		b, err := os.ReadFile(f)
 		if err != nil {
-			l.add(p, "keystore secret file: %v", err) // a *PathError: the path, not the content
+			l.add(p, "keystore secret_files[%d]: cannot be read (%s)", i, readFailure(err))
 			continue
 		}
-		c.addSecret(l, p, "secret file "+strconv.Quote(f), trimNewline(b))
+		c.addSecret(l, p, fmt.Sprintf("secret_files[%d]", i), trimNewline(b))
 	}
 	for i, name := range k.SecretEnv {
 		p := []any{"keystore", "secret_env", i}
+		if !envName(name) {
+			l.add(p, "keystore secret_env[%d]: %s", i, notEnvName)
+			continue
+		}
 		v, ok := os.LookupEnv(name)
-		if name == "" || !ok {
+		if !ok {
 			l.add(p, "keystore secret: environment variable %q is not set", name)
 			continue
 		}
@@ -497,28 +507,22 @@ func (c *Config) checkKeystore(l *errList) {
 	}
 }
 
-// checkRedis checks the redis block and reads its password.
+// checkRedis checks the redis block and reads its password. No error
+// quotes the URL, nor the text of a URL parser's error, which may: each
+// says which rule the URL breaks.
 func (c *Config) checkRedis(l *errList) {
 	r := c.Keystore.Redis
 	p := []any{"keystore", "redis", "url"}
-	u, err := url.Parse(r.URL)
-	if err != nil {
-		// url.Parse's error quotes the URL, which may hold a password.
-		msg := "keystore redis url is not a valid URL"
-		var ue *url.Error
-		if errors.As(err, &ue) && !strings.Contains(r.URL, "@") {
-			msg += ": " + ue.Err.Error()
-		}
-		l.add(p, "%s", msg)
-		return
-	}
-	if _, ok := u.User.Password(); ok {
-		l.add(p, "keystore redis url holds a password: remove it, and put the password in a file (password_file) or an environment variable (password_env)")
+	const want = "(want redis://[user@]host:port/db, rediss://[user@]host:port/db or unix:///path)"
+	if msg := checkRedisURL(r.URL); msg != "" {
+		l.add(p, "keystore redis url %s %s", msg, want)
 		return
 	}
 	o, err := goredis.ParseURL(r.URL)
 	if err != nil {
-		l.add(p, "keystore redis url: %s (want redis://host:port/db, rediss://host:port/db or unix:///path)", strings.TrimPrefix(err.Error(), "redis: "))
+		// ParseURL's text may quote any part of the URL: say what is
+		// wrong without it.
+		l.add(p, "keystore redis url: %s %s", parseURLRule(r.URL), want)
 		return
 	}
 	for i, d := range []time.Duration{o.DialTimeout, o.ReadTimeout, o.WriteTimeout} {
@@ -526,8 +530,11 @@ func (c *Config) checkRedis(l *errList) {
 			l.add(p, "keystore redis url: %s must be positive (every wait for Redis is bounded)", []string{"dial_timeout", "read_timeout", "write_timeout"}[i])
 		}
 	}
-	if r.Timeout < 0 {
+	switch {
+	case r.Timeout < 0:
 		l.add([]any{"keystore", "redis", "timeout"}, "keystore redis timeout %v is not positive", r.Timeout)
+	case r.Timeout >= c.DecisionTimeout:
+		l.add([]any{"keystore", "redis", "timeout"}, "keystore redis timeout %v is not shorter than decision_timeout %v: a slow Redis would use up every decision's time (lower timeout, or raise decision_timeout)", r.Timeout, c.DecisionTimeout)
 	}
 	switch {
 	case r.PasswordFile != "" && r.PasswordEnv != "":
@@ -535,11 +542,15 @@ func (c *Config) checkRedis(l *errList) {
 	case r.PasswordFile != "":
 		b, err := os.ReadFile(r.PasswordFile)
 		if err != nil {
-			l.add([]any{"keystore", "redis", "password_file"}, "keystore redis password file: %v", err)
+			l.add([]any{"keystore", "redis", "password_file"}, "keystore redis password_file: cannot be read (%s)", readFailure(err))
 			return
 		}
 		c.Keystore.password = string(trimNewline(b))
 	case r.PasswordEnv != "":
+		if !envName(r.PasswordEnv) {
+			l.add([]any{"keystore", "redis", "password_env"}, "keystore redis password_env: %s", notEnvName)
+			return
+		}
 		v, ok := os.LookupEnv(r.PasswordEnv)
 		if !ok {
 			l.add([]any{"keystore", "redis", "password_env"}, "keystore redis password: environment variable %q is not set", r.PasswordEnv)
@@ -547,6 +558,89 @@ func (c *Config) checkRedis(l *errList) {
 		}
 		c.Keystore.password = string(trimNewline([]byte(v)))
 	}
+}
+
+// checkRedisURL returns the rule raw breaks, or "" when go-redis may read
+// it. A password has no place in the URL, wherever it hides: in the user
+// information, or after an '@' that a URL parser takes for part of a path,
+// port, query or fragment (and then quotes in its error, or ignores).
+func checkRedisURL(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return "is not a valid URL"
+	case u.Opaque != "":
+		return "is not scheme://…: the part after the scheme must start with //"
+	case u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix":
+		return "has a scheme other than redis, rediss or unix"
+	case strings.Contains(raw, "#"):
+		return "holds a fragment (#)"
+	}
+	if _, ok := u.User.Password(); ok {
+		return "holds a password: remove it, and put the password in a file (password_file) or an environment variable (password_env)"
+	}
+	if n := strings.Count(raw, "@"); n > 1 || n == 1 && u.User == nil {
+		return "holds an '@' outside a user name: if that is a password, remove it, and put it in a file (password_file) or an environment variable (password_env)"
+	}
+	if u.Query().Has("skip_verify") {
+		return "sets skip_verify, which would turn off the check of the server's TLS certificate: remove it (the system's CA pool is used; see SSL_CERT_FILE)"
+	}
+	return ""
+}
+
+// parseURLRule says which rule a URL that checkRedisURL let pass and
+// go-redis's ParseURL refused breaks, without quoting the URL.
+func parseURLRule(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "not a valid URL"
+	}
+	if u.Scheme != "unix" {
+		if _, _, err := net.SplitHostPort(u.Host); u.Host != "" && strings.Contains(u.Host, ":") && err != nil {
+			return "the host and port are not host:port"
+		}
+		if db := strings.TrimPrefix(u.Path, "/"); db != "" {
+			if _, err := strconv.Atoi(db); err != nil {
+				return "the path must be a database number (/0)"
+			}
+		}
+	}
+	return "a query option is unknown or has an invalid value (go-redis ParseURL's options: pool_size, dial_timeout, …)"
+}
+
+// envName reports whether s has the form of an environment variable's
+// name. Only such a name is quoted in an error: anything else may be a
+// secret pasted where its variable's name belongs.
+func envName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// notEnvName is the error about a value that is not a variable's name.
+const notEnvName = "not the name of an environment variable ([A-Za-z_][A-Za-z0-9_]*): give the variable's name here, not its value"
+
+// readFailure says why a file could not be read, without its path (which
+// may be a secret pasted where a path belongs).
+func readFailure(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "does not exist"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	return "read error"
 }
 
 // addSecret keeps one store secret, or reports it too short.

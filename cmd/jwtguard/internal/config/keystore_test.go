@@ -93,6 +93,14 @@ func TestKeystoreErrors(t *testing.T) {
 	short, shortSecret := writeSecret(t, 31)
 	t.Setenv("JWTGUARD_TEST_SHORT_SECRET", "0123456789")
 	missing := filepath.Join(t.TempDir(), "nothing")
+	unreadable := filepath.Join(t.TempDir(), "unreadable")
+	if err := os.WriteFile(unreadable, []byte(strings.Repeat("x", 40)), 0); err != nil {
+		t.Fatal(err)
+	}
+	unreadableWhy := "permission denied"
+	if os.Getuid() == 0 {
+		unreadable, unreadableWhy = t.TempDir(), "read: is a directory" // root reads any file
+	}
 	const inlinePW = "hunter2-inline-password"
 	redis := func(url string, more string) string {
 		return "keystore:\n  type: redis\n  redis:\n    url: " + url + "\n" + more + rest
@@ -106,13 +114,25 @@ func TestKeystoreErrors(t *testing.T) {
 		{"missing secret", redis("redis://127.0.0.1:6379", ""),
 			[]string{"bad.yaml:2: keystore type redis needs a secret", "insecure_without_secret"}, ""},
 		{"short secret file", redis("redis://127.0.0.1:6379", "  secret_files: ["+good+", "+short+"]\n"),
-			[]string{"bad.yaml:5: keystore secret (secret file", "is 31 bytes: want 32 or more"}, string(shortSecret)},
+			[]string{"bad.yaml:5: keystore secret (secret_files[1]) is 31 bytes: want 32 or more"}, string(shortSecret)},
 		{"short secret env", redis("redis://127.0.0.1:6379", "  secret_env:\n    - JWTGUARD_TEST_SHORT_SECRET\n"),
 			[]string{`bad.yaml:6: keystore secret (environment variable "JWTGUARD_TEST_SHORT_SECRET") is 10 bytes`}, "0123456789"},
 		{"unset secret env", redis("redis://127.0.0.1:6379", "  secret_env: [JWTGUARD_TEST_NO_SUCH_VARIABLE]\n"),
 			[]string{`bad.yaml:5: keystore secret: environment variable "JWTGUARD_TEST_NO_SUCH_VARIABLE" is not set`}, ""},
 		{"missing secret file", redis("redis://127.0.0.1:6379", "  secret_files: ["+missing+"]\n"),
-			[]string{"bad.yaml:5: keystore secret file: open " + missing}, ""},
+			[]string{"bad.yaml:5: keystore secret_files[0]: cannot be read (does not exist)"}, missing},
+		{"secret pasted as a secret file", redis("redis://127.0.0.1:6379", "  secret_files: [S3cret-pasted-here]\n"),
+			[]string{"bad.yaml:5: keystore secret_files[0]: cannot be read (does not exist)"}, "S3cret"},
+		{"unreadable secret file", redis("redis://127.0.0.1:6379", "  secret_files: ["+unreadable+"]\n"),
+			[]string{"bad.yaml:5: keystore secret_files[0]: cannot be read (" + unreadableWhy + ")"}, unreadable},
+		{"secret pasted as a secret env", redis("redis://127.0.0.1:6379", "  secret_env: [\"S3cret+/pasted=\"]\n"),
+			[]string{"bad.yaml:5: keystore secret_env[0]: not the name of an environment variable"}, "S3cret"},
+		{"password pasted as password_env", redis("redis://127.0.0.1:6379", "    password_env: \"S3cret pw!\"\n  secret_files: ["+good+"]\n"),
+			[]string{"bad.yaml:5: keystore redis password_env: not the name of an environment variable"}, "S3cret"},
+		{"password pasted as password_file", redis("redis://127.0.0.1:6379", "    password_file: S3cret-pw\n  secret_files: ["+good+"]\n"),
+			[]string{"bad.yaml:5: keystore redis password_file: cannot be read (does not exist)"}, "S3cret"},
+		{"unset password env", redis("redis://127.0.0.1:6379", "    password_env: JWTGUARD_TEST_NO_SUCH_VARIABLE\n  secret_files: ["+good+"]\n"),
+			[]string{`bad.yaml:5: keystore redis password: environment variable "JWTGUARD_TEST_NO_SUCH_VARIABLE" is not set`}, ""},
 		{"password in url", redis("redis://jwtguard:"+inlinePW+"@127.0.0.1:6379/0", "  secret_files: ["+good+"]\n"),
 			[]string{"bad.yaml:4: keystore redis url holds a password", "password_file", "password_env"}, inlinePW},
 		{"password only in url", redis("redis://:"+inlinePW+"@127.0.0.1:6379", "  secret_files: ["+good+"]\n"),
@@ -120,11 +140,35 @@ func TestKeystoreErrors(t *testing.T) {
 		{"unparsable url with a password", redis("\"redis://u:"+inlinePW+"@127.0.0.1:port/0\"", "  secret_files: ["+good+"]\n"),
 			[]string{"bad.yaml:4: keystore redis url is not a valid URL"}, inlinePW},
 		{"wrong scheme", redis("http://127.0.0.1:6379", "  secret_files: ["+good+"]\n"),
-			[]string{"bad.yaml:4: keystore redis url: invalid URL scheme: http"}, ""},
+			[]string{"bad.yaml:4: keystore redis url has a scheme other than redis, rediss or unix"}, ""},
 		{"bad database", redis("redis://127.0.0.1:6379/zero", "  secret_files: ["+good+"]\n"),
-			[]string{"bad.yaml:4: keystore redis url: invalid database number"}, ""},
+			[]string{"bad.yaml:4: keystore redis url: the path must be a database number"}, "zero"},
 		{"password as a query option", redis("redis://127.0.0.1:6379/0?password="+inlinePW, "  secret_files: ["+good+"]\n"),
-			[]string{"bad.yaml:4: keystore redis url: unexpected option: password"}, inlinePW},
+			[]string{"bad.yaml:4: keystore redis url: a query option is unknown or has an invalid value"}, inlinePW},
+		// A password the URL parser takes for a path, a database, a port,
+		// a query or a fragment; or no // at all.
+		{"password in the path", redis("redis://u:/S3cret@h:6380/0", "  secret_files: ["+good+"]\n"),
+			[]string{"bad.yaml:4: keystore redis url holds an '@' outside a user name", "password_file"}, "S3cret"},
+		{"password as the database", redis("redis://u:/S3cret@h:6380", "  secret_files: ["+good+"]\n"),
+			[]string{"bad.yaml:4: keystore redis url holds an '@' outside a user name"}, "S3cret"},
+		{"password in the query", redis("redis://u:12?S3cret@h/0", "  secret_files: ["+good+"]\n"),
+			[]string{"bad.yaml:4: keystore redis url holds an '@' outside a user name"}, "S3cret"},
+		{"password in a fragment", redis("\"redis://u:12#S3cret@h\"", "  secret_files: ["+good+"]\n"),
+			[]string{"bad.yaml:4: keystore redis url holds a fragment (#)"}, "S3cret"},
+		{"no //", redis("redis:u:S3cret@h", "  secret_files: ["+good+"]\n"),
+			[]string{"bad.yaml:4: keystore redis url is not scheme://…"}, "S3cret"},
+		{"two @", redis("redis://u@S3cret@h:6379/0", "  secret_files: ["+good+"]\n"),
+			[]string{"bad.yaml:4: keystore redis url"}, "S3cret"},
+		{"query option that is a password", redis("redis://h:6379/0?S3cret", "  secret_files: ["+good+"]\n"),
+			[]string{"bad.yaml:4: keystore redis url: a query option is unknown"}, "S3cret"},
+		{"bad port", redis("redis://h:S3cret/0", "  secret_files: ["+good+"]\n"),
+			[]string{"bad.yaml:4: keystore redis url is not a valid URL"}, "S3cret"},
+		{"skip_verify", redis("rediss://h:6380/0?skip_verify=true", "  secret_files: ["+good+"]\n"),
+			[]string{"bad.yaml:4: keystore redis url sets skip_verify"}, "rediss://h"},
+		{"skip_verify without TLS", redis("redis://h:6380/0?skip_verify=true", "  secret_files: ["+good+"]\n"),
+			[]string{"bad.yaml:4: keystore redis url sets skip_verify"}, ""},
+		{"timeout not below decision_timeout", "decision_timeout: 2s\n" + redis("redis://127.0.0.1:6379", "    timeout: 2s\n  secret_files: ["+good+"]\n"),
+			[]string{"bad.yaml:6: keystore redis timeout 2s is not shorter than decision_timeout 2s"}, ""},
 		{"unbounded read", redis("redis://127.0.0.1:6379/0?read_timeout=-1s", "  secret_files: ["+good+"]\n"),
 			[]string{"bad.yaml:4: keystore redis url: read_timeout must be positive"}, ""},
 		{"unknown field", redis("redis://127.0.0.1:6379", "    passwrd: x\n  secret_files: ["+good+"]\n"),

@@ -105,7 +105,7 @@ func (a *Authorizer) Reload(cfg *config.Config) error {
 	ks := a.ks
 	fresh := ks == nil || !ks.cfg.SameStore(&cfg.Keystore)
 	if fresh {
-		if ks, err = newKeyStore(cfg.Keystore); err != nil {
+		if ks, err = newKeyStore(cfg.Keystore, a.metrics, a.log); err != nil {
 			return err
 		}
 	}

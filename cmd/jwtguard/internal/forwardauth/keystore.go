@@ -1,6 +1,8 @@
 package forwardauth
 
 import (
+	"log/slog"
+
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/jwtguard/jwtguard/authz"
@@ -19,15 +21,21 @@ type keyStore struct {
 	client goredis.UniversalClient // the redis store's; nil for memory
 }
 
+// newRedisClient makes the Redis client of a redis store (tests replace
+// it to see the clients made).
+var newRedisClient = goredis.NewClient
+
 // newKeyStore builds the store k describes. It does not contact Redis:
-// the Validator does, and works on without it.
-func newKeyStore(k config.Keystore) (*keyStore, error) {
+// the Validator does, and works on without it. The client's failures are
+// counted in m and logged to log (storeHook).
+func newKeyStore(k config.Keystore, m *metrics, log *slog.Logger) (*keyStore, error) {
 	ks := &keyStore{cfg: k}
 	if k.Type != "redis" {
 		ks.store = memory.New()
 		return ks, nil
 	}
-	client := goredis.NewClient(k.RedisOptions())
+	client := newRedisClient(k.RedisOptions())
+	client.AddHook(newStoreHook(m, log, client.Options().Addr))
 	s, err := redisstore.New(client, redisstore.WithPrefix(*k.Redis.Prefix), redisstore.WithTimeout(k.Redis.Timeout))
 	if err != nil {
 		_ = client.Close()
@@ -39,9 +47,15 @@ func newKeyStore(k config.Keystore) (*keyStore, error) {
 
 // validatorOptions returns the options that put a Validator on the store,
 // with the secrets of k (the file being loaded: the secrets may change
-// while the store stays).
+// while the store stays). For Redis, the Validator's own bound on a store
+// call is the configured timeout: left at its default (500ms), it would
+// cut a longer timeout short. No other KeyOptions are set here: a later
+// WithKeyOptions (tests' WithValidatorOptions) replaces these whole.
 func (ks *keyStore) validatorOptions(k *config.Keystore) []authz.Option {
 	opts := []authz.Option{authz.WithStore(ks.store)}
+	if ks.client != nil {
+		opts = append(opts, authz.WithKeyOptions(authz.KeyOptions{StoreTimeout: ks.cfg.Redis.Timeout}))
+	}
 	if s := k.Secrets(); len(s) > 0 {
 		opts = append(opts, authz.WithStoreSecret(s...))
 	} else if k.InsecureWithoutSecret {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,8 +96,38 @@ func TestReloadKeepsStore(t *testing.T) {
 		t.Error("a refused reload changed or closed the store")
 	}
 
+	// A reload refused by authz.New, after its new store (another
+	// prefix) and client were built: the new client is closed, the
+	// current store stays open. (insecure_without_secret turned off after
+	// the check: the Validator refuses a shared store with no secret.)
+	c, err := config.Parse("i.yaml", fmt.Appendf(nil, "keystore:\n  type: redis\n  redis: {url: 'redis://%s/0', prefix: d:}\n  insecure_without_secret: true\n%s",
+		addr, testConfig(idp.URL(), "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Keystore.InsecureWithoutSecret = false
+	var made []*goredis.Client
+	newRedisClient = func(o *goredis.Options) *goredis.Client {
+		cl := goredis.NewClient(o)
+		made = append(made, cl)
+		return cl
+	}
+	defer func() { newRedisClient = goredis.NewClient }()
+	if err := a.Reload(c); err == nil || !strings.Contains(err.Error(), "WithStoreSecret") {
+		t.Fatalf("a redis store without a secret: reload error %v, want authz.New's", err)
+	}
+	if len(made) != 1 {
+		t.Fatalf("%d clients made, want 1 (the refusal must come after the new store is built)", len(made))
+	}
+	if err := ping(made[0]); !errors.Is(err, goredis.ErrClosed) {
+		t.Errorf("the refused reload's client: ping %v, want it closed", err)
+	}
+	if a.ks != second || ping(second.client) != nil {
+		t.Error("a reload refused by authz.New changed or closed the current store")
+	}
+
 	// Back to memory, then Close.
-	c, err := config.Parse("m.yaml", []byte(testConfig(idp.URL(), "")))
+	c, err = config.Parse("m.yaml", []byte(testConfig(idp.URL(), "")))
 	if err != nil {
 		t.Fatal(err)
 	}

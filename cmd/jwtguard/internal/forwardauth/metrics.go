@@ -24,8 +24,9 @@ var durationBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0
 // metrics counts decisions without a client library: a few counters and
 // one histogram, written in the Prometheus text exposition format.
 type metrics struct {
-	decisions sync.Map // decisionKey → *atomic.Uint64
-	rejected  sync.Map // rejectKey → *atomic.Uint64
+	decisions sync.Map         // decisionKey → *atomic.Uint64
+	rejected  sync.Map         // rejectKey → *atomic.Uint64
+	storeErrs [2]atomic.Uint64 // storeOps
 	buckets   []atomic.Uint64
 	count     atomic.Uint64
 	sumMicros atomic.Uint64
@@ -73,6 +74,18 @@ func (m *metrics) storeRejected(r authz.StoreRejection) {
 	c.(*atomic.Uint64).Add(1)
 }
 
+// storeOps are the op labels of jwtguard_store_errors_total.
+var storeOps = [2]string{"dial", "command"}
+
+// storeError counts a failed dial or command of the Redis client.
+func (m *metrics) storeError(op string) {
+	for i, o := range storeOps {
+		if o == op {
+			m.storeErrs[i].Add(1)
+		}
+	}
+}
+
 func (a *Authorizer) serveMetrics(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	m := a.metrics
@@ -116,6 +129,10 @@ func (a *Authorizer) serveMetrics(w http.ResponseWriter) {
 	io.WriteString(w, "# HELP jwtguard_store_rejected_documents_total Documents read from the key store and refused (bad MAC, another issuer's, out of bounds).\n# TYPE jwtguard_store_rejected_documents_total counter\n")
 	for _, r := range rows {
 		io.WriteString(w, r+"\n")
+	}
+	io.WriteString(w, "# HELP jwtguard_store_errors_total Failed dials and commands of the Redis key store's client (refused password or ACL, timeout, connection); a miss is not one.\n# TYPE jwtguard_store_errors_total counter\n")
+	for i, op := range storeOps {
+		fmt.Fprintf(w, "jwtguard_store_errors_total{op=%q} %d\n", op, m.storeErrs[i].Load())
 	}
 	hits, misses := st.v.TokenCacheStats()
 	io.WriteString(w, "# HELP jwtguard_token_cache_requests_total Verified-token cache lookups since the last reload.\n# TYPE jwtguard_token_cache_requests_total counter\n")
