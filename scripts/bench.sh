@@ -71,10 +71,12 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || true; }
 
 cd "$root/benchmarks"
 load=""
+date="" # when the run ended; empty: now
 if [ -n "$from" ]; then
 	cp "$from" "$tmp"
 	cmd="" # the command: line of the output, if any
 	load="$(sed -n 's/^load: //p' "$tmp" | head -1)"
+	date="$(sed -n 's/^date: //p' "$tmp" | head -1)"
 else
 	echo "bench.sh: $cmd" >&2
 	echo "command: $cmd" >"$tmp"
@@ -84,6 +86,8 @@ else
 	after="$(loadavg)"
 	[ -n "$before" ] && load="before the run $before; after it $after"
 	echo "load: $load" >>"$tmp"
+	date="$(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "date: $date" >>"$tmp"
 	rm -f "$tmp.test"
 fi
 
@@ -93,7 +97,7 @@ cpu="$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/
 nproc="$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')"
 mkdir -p "$(dirname "$out")"
 go run ./cmd/benchtable -in "$tmp" -gomod go.mod -o "$out" -readme "$readme" \
-	-go "$(go version)" -cpu "$cpu" -nproc "$nproc" -cmd "$cmd" -load "$load" -notes "$notes"
+	-go "$(go version)" -cpu "$cpu" -nproc "$nproc" -cmd "$cmd" -load "$load" -date "$date" -notes "$notes"
 echo "bench.sh: wrote $out${readme:+ and $readme}" >&2
 
 if [ "$benchstat" = 1 ]; then

@@ -25,11 +25,20 @@ func main() {
 		nproc = flag.String("nproc", "", "number of CPUs (nproc)")
 		cmd   = flag.String("cmd", "", "command the benchmarks were run with")
 		load  = flag.String("load", "", "load average during the run, such as the first fields of /proc/loadavg before and after")
+		date  = flag.String("date", "", `when the run ended, "2006-01-02 15:04 UTC" (default: now)`)
 		readm = flag.String("readme", "", "README.md whose \"## Benchmarks\" section to rewrite from the same results")
 		notes = flag.String("notes", "", "markdown written by hand about this run (profiles of the misses), put under the goals")
 	)
 	flag.Parse()
-	m := machine{goVersion: *goVer, cpu: *cpu, nproc: *nproc, command: *cmd, load: *load}
+	m := machine{goVersion: *goVer, cpu: *cpu, nproc: *nproc, command: *cmd, load: *load, date: time.Now().UTC()}
+	if *date != "" {
+		d, err := time.Parse("2006-01-02 15:04 MST", *date)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchtable: -date:", err)
+			os.Exit(2)
+		}
+		m.date = d
+	}
 	if *notes != "" {
 		b, err := os.ReadFile(*notes)
 		if err != nil {
@@ -85,7 +94,7 @@ func run(in, out, gomod, readme string, m machine) error {
 		}
 	}
 	var sb strings.Builder
-	render(&sb, res, m, versions, time.Now().UTC())
+	render(&sb, res, m, versions, m.date)
 	if out == "-" {
 		_, err = io.WriteString(os.Stdout, sb.String())
 		return err
@@ -116,7 +125,8 @@ func replaceSection(doc, heading, body string) (string, error) {
 // machine describes where the benchmarks ran.
 type machine struct {
 	goVersion, cpu, nproc, command, load string
-	notes                                string // markdown by hand about the run, put under the goals
+	notes                                string    // markdown by hand about the run, put under the goals
+	date                                 time.Time // when the run ended
 }
 
 // result gathers every run of one benchmark.
