@@ -209,3 +209,23 @@ func FuzzValidString(f *testing.F) {
 		visit(bytes.TrimSpace(doc))
 	})
 }
+
+// auth0Claims is a larger access token's payload: namespaced claims,
+// arrays of permissions, two audiences.
+const auth0Claims = `{"https://example.com/roles":["admin","editor"],"https://example.com/email":"user@example.com","iss":"https://example.us.auth0.com/","sub":"auth0|64f1c2d3e5a6b7c8d9e0f1a2","aud":["https://api.example.com","https://example.us.auth0.com/userinfo"],"iat":1767222000,"exp":1767308400,"azp":"AbCdEfGhIjKlMnOpQrStUvWxYz012345","scope":"openid profile email read:messages write:messages","org_id":"org_a1b2c3d4e5f6g7h8","permissions":["read:messages","write:messages","delete:messages","read:users","admin:all"]}`
+
+func BenchmarkValidObject(b *testing.B) {
+	for _, doc := range []struct{ name, doc string }{{"claims", claimsDoc}, {"auth0", auth0Claims}} {
+		b.Run(doc.name, func(b *testing.B) {
+			d := []byte(doc.doc)
+			var room [20]Member
+			b.SetBytes(int64(len(d)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ValidObject(d, room[:0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
