@@ -21,7 +21,10 @@ type headerMemo struct {
 	slots [memoSlots]atomic.Pointer[memoHeader]
 }
 
-const memoSlots = 16
+const (
+	memoSlots     = 16
+	maxMemoHeader = 256 // base64url characters; longer headers are read every time
+)
 
 // memoHeader is one remembered header. Its strings are its own.
 type memoHeader struct {
@@ -35,6 +38,9 @@ func memoSlot(h64 string) int { return int(maphash.String(memoSeed, h64) % memoS
 
 // get returns the header remembered for h64, or nil.
 func (m *headerMemo) get(h64 string) *memoHeader {
+	if len(h64) > maxMemoHeader {
+		return nil // never remembered: not worth hashing
+	}
 	if e := m.slots[memoSlot(h64)].Load(); e != nil && e.b64 == h64 {
 		return e
 	}
@@ -44,7 +50,7 @@ func (m *headerMemo) get(h64 string) *memoHeader {
 // put remembers h, read from h64, unless the header is too long to be a
 // usual one (a kid of a few hundred bytes is allowed, not remembered).
 func (m *headerMemo) put(h64 string, h jws.Header) {
-	if len(h64) > 256 {
+	if len(h64) > maxMemoHeader {
 		return
 	}
 	h.AlgName, h.Kid, h.Typ = strings.Clone(h.AlgName), strings.Clone(h.Kid), strings.Clone(h.Typ)
