@@ -56,7 +56,18 @@ func serve(ctx context.Context, cfg *config.Config, path string, ln net.Listener
 	setLevel(level, cfg.LogLevel)
 	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: level}))
 	goredis.SetLogger(redisLogger{log}) // for a redis keystore, now or after a reload
-	a, err := forwardauth.New(cfg, forwardauth.WithLogger(log))
+	// Traces: built once, kept across reloads, flushed at the end.
+	tp, err := newTracerProvider(ctx, log)
+	if err != nil {
+		return err
+	}
+	opts := []forwardauth.Option{forwardauth.WithLogger(log)}
+	if tp != nil {
+		defer shutdownTracing(tp, log)
+		opts = append(opts, forwardauth.WithTracing(tp, tracePropagator))
+		log.Info("exporting traces over OTLP/HTTP")
+	}
+	a, err := forwardauth.New(cfg, opts...)
 	if err != nil {
 		return err
 	}

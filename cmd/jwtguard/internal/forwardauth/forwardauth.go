@@ -44,6 +44,7 @@ type Authorizer struct {
 	extra    []authz.Option
 	warmWait time.Duration
 	metrics  *metrics
+	tracing  *tracing // nil: no traces
 }
 
 type state struct {
@@ -111,6 +112,9 @@ func (a *Authorizer) Reload(cfg *config.Config) error {
 	}
 	opts := ks.validatorOptions(&cfg.Keystore)
 	opts = append(opts, authz.WithHooks(authz.Hooks{StoreRejected: a.metrics.storeRejected}))
+	if a.tracing != nil {
+		opts = append(opts, authz.WithHooks(a.tracing.hooks))
+	}
 	if *cfg.TokenCache {
 		opts = append(opts, authz.WithTokenCache(authz.TokenCacheOptions{}))
 	}
@@ -321,7 +325,7 @@ type result struct {
 
 // serveDecision answers an HTTP check request.
 func (a *Authorizer) serveDecision(w http.ResponseWriter, r *http.Request, endpoint string, t target, targetErr error) {
-	res := a.decide(r.Context(), endpoint, t, r.Header.Values("Authorization"), targetErr)
+	res := a.decide(a.tracing.extractHTTP(r), endpoint, t, r.Header.Values("Authorization"), targetErr)
 	h := w.Header()
 	for k, v := range res.header {
 		h[k] = v
@@ -340,8 +344,10 @@ func (a *Authorizer) decide(ctx context.Context, endpoint string, t target, auth
 	st := a.state.Load()
 	d := decision{endpoint: endpoint, method: t.method, host: normHost(t.host)}
 	res.header = http.Header{}
+	ctx, endSpan := a.tracing.start(ctx, endpoint)
 	defer func() {
 		d.status = res.status
+		endSpan(&d)
 		a.logDecision(ctx, d, time.Since(start))
 	}()
 

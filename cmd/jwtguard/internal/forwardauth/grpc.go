@@ -52,7 +52,7 @@ func (g envoyGRPC) Check(ctx context.Context, req *authv3.CheckRequest) (*authv3
 	if t.method == "" || t.uri == "" {
 		err = errNoAttributes
 	}
-	res := g.a.decide(ctx, "envoy-grpc", t, authorization, err)
+	res := g.a.decide(g.a.tracing.extractGRPC(ctx), "envoy-grpc", t, authorization, err)
 	if res.status == http.StatusOK {
 		ok := &authv3.OkHttpResponse{}
 		for k, vs := range res.header {
