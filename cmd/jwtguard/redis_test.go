@@ -36,31 +36,8 @@ type replica struct {
 // startReplica runs serve on the configuration yaml until the test ends.
 func startReplica(t *testing.T, yaml string) *replica {
 	t.Helper()
-	path := writeFile(t, yaml)
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	r := &replica{t: t, base: "http://" + ln.Addr().String(), logs: new(syncBuffer)}
-	go func() { done <- serve(ctx, cfg, path, ln, nil, r.logs) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve: %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Error("serve did not shut down")
-		}
-	})
-	return r
+	srv := startServe(t, writeFile(t, yaml))
+	return &replica{t: t, base: srv.base, logs: srv.logs}
 }
 
 // status asks the replica about GET /api/x with token.

@@ -48,6 +48,51 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
+// running is a serve call running in a test on the configuration file at
+// path: its base URL, logs and reload channel. stop cancels it and waits
+// (bounded) for a clean shutdown; the test's cleanup calls it too.
+type running struct {
+	base   string
+	path   string
+	logs   *syncBuffer
+	reload chan os.Signal
+	stop   func()
+}
+
+// startServe loads the configuration file at path and runs serve on a free
+// loopback port until stop or the end of the test.
+func startServe(t *testing.T, path string) *running {
+	t.Helper()
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{base: "http://" + ln.Addr().String(), path: path, logs: new(syncBuffer), reload: make(chan os.Signal, 1)}
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, path, ln, r.reload, r.logs) }()
+	var once sync.Once
+	r.stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("serve: %v", err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Error("serve did not shut down")
+			}
+		})
+	}
+	t.Cleanup(r.stop)
+	return r
+}
+
 // TestServeReloadAndShutdown: a reload (SIGHUP) applies the new rules, a
 // refused reload keeps the old ones, and cancelling (SIGTERM) shuts down
 // cleanly.
@@ -57,21 +102,8 @@ func TestServeReloadAndShutdown(t *testing.T) {
 		return fmt.Sprintf("issuers:\n  - issuer: %s\n    audiences: [api]\nrules:\n  - paths: [/open, %s]\n    anonymous: true\n", idp.URL(), extraPath)
 	}
 	path := writeFile(t, yaml("/a"))
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	reload := make(chan os.Signal, 1)
-	var logs syncBuffer
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, path, ln, reload, &logs) }()
+	srv := startServe(t, path)
+	base, reload, logs := srv.base, srv.reload, srv.logs
 
 	status := func(uri string) int {
 		req, _ := http.NewRequest("GET", base+"/auth/nginx", nil)
@@ -114,15 +146,7 @@ func TestServeReloadAndShutdown(t *testing.T) {
 	if s := status("/b"); s != 200 {
 		t.Errorf("/b after a refused reload: %d, want 200", s)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not shut down")
-	}
+	srv.stop()
 	if strings.Contains(logs.String(), `"level":"ERROR","msg":"serving"`) {
 		t.Error("unexpected log")
 	}
@@ -138,21 +162,10 @@ func TestServeReloadOnFileChange(t *testing.T) {
 		return fmt.Sprintf("issuers:\n  - issuer: %s\n    audiences: [api]\nrules:\n  - paths: [%s]\n    anonymous: true\n", idp.URL(), p)
 	}
 	path := writeFile(t, yaml("/a"))
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	var logs syncBuffer
-	go func() { done <- serve(ctx, cfg, path, ln, nil, &logs) }()
-	defer func() { cancel(); <-done }()
+	srv := startServe(t, path)
+	logs := srv.logs
 	status := func(uri string) int {
-		req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/auth/forward", nil)
+		req, _ := http.NewRequest("GET", srv.base+"/auth/forward", nil)
 		req.Header.Set("X-Forwarded-Method", "GET")
 		req.Header.Set("X-Forwarded-Uri", uri)
 		res, err := http.DefaultClient.Do(req)
@@ -185,18 +198,8 @@ func TestServeGRPC(t *testing.T) {
 	gaddr := gln.Addr().String()
 	gln.Close()
 	path := writeFile(t, fmt.Sprintf("grpc_listen: %s\nissuers:\n  - issuer: %s\n    audiences: [api]\nrules:\n  - paths: [/open]\n    anonymous: true\n", gaddr, idp.URL()))
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	var logs syncBuffer
-	go func() { done <- serve(ctx, cfg, path, ln, nil, &logs) }()
+	srv := startServe(t, path)
+	logs := srv.logs
 	conn, err := grpc.NewClient(gaddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
@@ -216,10 +219,6 @@ func TestServeGRPC(t *testing.T) {
 	}
 	if err != nil || res.GetStatus().GetCode() != 0 {
 		t.Errorf("Check: %v, %v; logs:\n%s", res, err, logs.String())
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("serve: %v", err)
 	}
 }
 

@@ -26,7 +26,6 @@ import (
 
 	"github.com/jwtguard/jwtguard/authzotel"
 	"github.com/jwtguard/jwtguard/authztest"
-	"github.com/jwtguard/jwtguard/cmd/jwtguard/internal/config"
 	"github.com/jwtguard/jwtguard/cmd/jwtguard/internal/forwardauth"
 )
 
@@ -155,31 +154,8 @@ rules:
     paths: [/open]
     anonymous: true
 `, gaddr, idp.URL()))
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	logs := new(syncBuffer)
-	reload := make(chan os.Signal, 1)
-	go func() { done <- serve(ctx, cfg, path, ln, reload, logs) }()
-	var once sync.Once
-	ts := &tracedServer{idp: idp, base: "http://" + ln.Addr().String(), grpcAddr: gaddr, logs: logs, reload: reload}
-	ts.stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("serve: %v", err)
-			}
-		})
-	}
-	t.Cleanup(ts.stop)
-	return ts
+	srv := startServe(t, path)
+	return &tracedServer{idp: idp, base: srv.base, grpcAddr: gaddr, logs: srv.logs, reload: srv.reload, stop: srv.stop}
 }
 
 func (ts *tracedServer) get(t *testing.T, path string, header map[string]string) int {
